@@ -1,0 +1,174 @@
+"""The one validated settings object, and the tuned constants behind its defaults.
+
+``Config`` is frozen and keyword-only; it checks every value when it is built, so a bad
+call fails early with a message that says how to fix it. Values that depend on the corpus
+(``boilerplate_docs``, ``lang``, ``kgram``) are resolved once by :meth:`Config.resolve`
+into a :class:`Resolved` that the pipeline stages read.
+
+>>> Config(threshold=0.7).threshold
+0.7
+>>> Config(threshold=2)
+Traceback (most recent call last):
+...
+dedup.errors.ConfigError: threshold must be between 0 and 1 (got 2); try 0.6
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from dedup.errors import ConfigError
+
+Lang = Literal["auto", "zh", "en"]
+Engine = Literal["local", "dask"]
+
+# --- Tuned constants -------------------------------------------------------------------
+# Each default below was chosen on the data named next to it; the evaluation harnesses in
+# bench/ and tests/quality re-measure them.
+
+#: Minimum similarity (0-1) of two segments, after normalisation, to count as one passage.
+#: Chosen on the annotated Chinese cases and pan13-mini: below ~0.5 unrelated sentences
+#: built from the same stock vocabulary start to match; above ~0.7 sentences with 5-10%
+#: of their characters changed stop matching.
+DEFAULT_THRESHOLD = 0.55
+
+#: Jaccard threshold the segment LSH is tuned for. Lower than DEFAULT_THRESHOLD because
+#: the Jaccard of shingle sets falls faster under edits than the alignment score; at 0.3
+#: the LSH proposes ~95% of sentence pairs whose alignment score is >= 0.8 (see bench/).
+LSH_THRESHOLD = 0.3
+
+#: MinHash permutations per segment. 128 keeps the standard error of a Jaccard estimate
+#: near 0.04 at J=0.3 (1/sqrt(128*J*(1-J)) relative), enough for candidate generation.
+NUM_PERM = 128
+
+#: Seed of the MinHash permutations (datasketch's convention); fixed so runs repeat.
+SEED = 1
+
+#: Length in tokens of the exact k-grams used as alignment seeds and for stock phrases.
+#: A token is one CJK character or one word. 6 characters is the shortest Chinese stock
+#: phrase worth reporting (增强四个意识); 3 words is the English equivalent.
+KGRAM_CHARS = 6
+KGRAM_WORDS = 3
+
+#: Minimum weight of a passage shared by two documents (a CJK character weighs 1, a word
+#: 2): shorter common strings are ordinary language, not reuse. 16 ~ a Chinese clause of
+#: 16 characters or 8 English words.
+MIN_PASSAGE_WEIGHT = 16
+
+#: A text that occurs in more than this many documents is treated as corpus-wide
+#: boilerplate: it is labelled from its posting list instead of being expanded into
+#: document pairs, which keeps the work near-linear when stock sentences occur in
+#: thousands of documents. Never reached on corpora of fewer documents than this.
+MAX_PAIR_DOCS = 100
+
+#: At most this many source documents are listed per span in the JSON; the full count is
+#: kept in ``source_count``. Bounds output size for boilerplate shared by huge corpora.
+MAX_SPAN_SOURCES = 50
+
+#: Limits on inputs (issue: robustness). Larger files are refused with a clear message.
+MAX_FILE_SIZE = 200 * 1024 * 1024
+MAX_DECOMPRESSED_SIZE = 500 * 1024 * 1024
+PDF_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """Every parameter of a scan. Build it once; it cannot change afterwards."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    boilerplate_docs: int | None = None
+    lang: Lang = "auto"
+    jobs: int = 0
+    engine: Engine = "local"
+    scheduler: str | None = None
+    num_perm: int = NUM_PERM
+    seed: int = SEED
+    lsh_threshold: float = LSH_THRESHOLD
+    kgram: int | None = None
+    min_passage: int = MIN_PASSAGE_WEIGHT
+    max_pair_docs: int = MAX_PAIR_DOCS
+    max_span_sources: int = MAX_SPAN_SOURCES
+    max_file_size: int = MAX_FILE_SIZE
+    max_decompressed_size: int = MAX_DECOMPRESSED_SIZE
+    pdf_timeout: float = PDF_TIMEOUT_SECONDS
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check(0.0 < self.threshold <= 1.0, "threshold", self.threshold, "between 0 and 1", 0.6)
+        _check(
+            0.0 < self.lsh_threshold < 1.0, "lsh_threshold", self.lsh_threshold,
+            "between 0 and 1", LSH_THRESHOLD,
+        )
+        if self.boilerplate_docs is not None:
+            _check(self.boilerplate_docs >= 2, "boilerplate_docs", self.boilerplate_docs,
+                   "at least 2 (a text in one document is not shared)", 3)
+        _check(self.lang in ("auto", "zh", "en"), "lang", self.lang, "auto, zh or en", "auto")
+        _check(self.engine in ("local", "dask"), "engine", self.engine, "local or dask", "local")
+        _check(self.jobs >= 0, "jobs", self.jobs, "0 (all cores) or more", 0)
+        _check(8 <= self.num_perm <= 1024, "num_perm", self.num_perm, "between 8 and 1024", 128)
+        if self.kgram is not None:
+            _check(2 <= self.kgram <= 32, "kgram", self.kgram, "between 2 and 32", KGRAM_CHARS)
+        _check(self.min_passage >= 1, "min_passage", self.min_passage, "at least 1", 16)
+        _check(self.max_pair_docs >= 2, "max_pair_docs", self.max_pair_docs, "at least 2", 100)
+        _check(self.max_span_sources >= 1, "max_span_sources", self.max_span_sources,
+               "at least 1", MAX_SPAN_SOURCES)
+        _check(self.max_file_size > 0, "max_file_size", self.max_file_size, "positive",
+               MAX_FILE_SIZE)
+        _check(self.max_decompressed_size > 0, "max_decompressed_size",
+               self.max_decompressed_size, "positive", MAX_DECOMPRESSED_SIZE)
+        _check(self.pdf_timeout > 0, "pdf_timeout", self.pdf_timeout, "positive",
+               PDF_TIMEOUT_SECONDS)
+        if self.scheduler is not None and self.engine != "dask":
+            raise ConfigError("scheduler is only used with engine='dask'; add --engine dask")
+
+    @property
+    def effective_jobs(self) -> int:
+        """Worker processes to use: ``jobs``, or every core when it is 0."""
+        return self.jobs or (os.cpu_count() or 1)
+
+    def resolve(self, *, n_documents: int, lang: Literal["zh", "en"]) -> Resolved:
+        """Fix the corpus-dependent values for a corpus of ``n_documents``.
+
+        ``lang`` is the detected dominant script, used when ``self.lang`` is ``auto``.
+
+        >>> Config().resolve(n_documents=100, lang="zh").boilerplate_docs
+        5
+        >>> Config().resolve(n_documents=10, lang="zh").boilerplate_docs
+        3
+        """
+        effective_lang: Literal["zh", "en"] = lang if self.lang == "auto" else self.lang
+        k = self.boilerplate_docs
+        if k is None:
+            k = max(3, math.ceil(0.05 * n_documents))
+        kgram = self.kgram or (KGRAM_CHARS if effective_lang == "zh" else KGRAM_WORDS)
+        return Resolved(config=self, boilerplate_docs=k, lang=effective_lang, kgram=kgram)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every parameter as plain JSON-able data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resolved:
+    """A :class:`Config` with the values that depend on the corpus fixed."""
+
+    config: Config
+    boilerplate_docs: int
+    lang: Literal["zh", "en"]
+    kgram: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every effective parameter, for the JSON ``config`` field."""
+        out = self.config.as_dict()
+        out.pop("extra", None)
+        out.update(self.config.extra)
+        out.update(boilerplate_docs=self.boilerplate_docs, lang=self.lang, kgram=self.kgram)
+        return out
+
+
+def _check(ok: bool, name: str, value: object, expected: str, example: object) -> None:
+    if not ok:
+        raise ConfigError(f"{name} must be {expected} (got {value!r}); try {example!r}")
