@@ -24,6 +24,8 @@ class Document:
     encoding: str
     sha256: str
     format: str = "text"
+    #: Things the reader had to do that the user should know (e.g. invalid bytes replaced).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
