@@ -1,0 +1,341 @@
+"""Verify candidates with rapidfuzz and grow them into passages with exact boundaries.
+
+For every pair of documents that share candidates, *seeds* -- exact runs of shared
+k-grams and verified fuzzy segment matches -- are rectangles in the plane of the two
+token sequences. Seeds close to each other on both sides are chained into one passage
+when the text between them is small or similar on both sides (an edited stretch), and
+kept apart when it is not (a sentence added, dropped or replaced). A passage needs at
+least ``min_passage`` weight of matched text that is not stock phrasing on each side, so
+stock phrases shared by many documents neither make passages on their own nor split
+the passages they sit in. Passage ends snap to the segment (clause or sentence) they
+fall in when only a little of it is left over, so a reused sentence with a changed first
+word is reported whole, punctuation included.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import Indel, Levenshtein
+
+from dedup.candidates import Forms
+from dedup.config import Resolved
+from dedup.model import Edit, Match
+from dedup.normalize import FIGURE, Tokens
+from dedup.prepare import Prepared
+
+__all__ = ["PairPassages", "align_pairs", "fuzzy_seeds", "similarity"]
+
+#: Gaps between two seeds up to this weight on both sides are always bridged: a changed
+#: figure, a few substituted characters, a filler word (进一步、切实) or two.
+SMALL_GAP = 6
+#: Gaps heavier than this on either side are never bridged (about one long sentence).
+MAX_GAP = 120
+#: A larger gap is bridged when the two sides' texts are at least this similar: an
+#: edited stretch between two seeds, rather than a sentence dropped, added or replaced.
+GAP_SIMILARITY = 0.5
+#: Share of a clause or sentence that may be left outside a passage and still be
+#: snapped into it (edits at the very start or end of a reused sentence).
+SNAP_SHARE = 0.25
+
+Rect = tuple[int, int, int, int]  # a_lo, a_hi, b_lo, b_hi in token coordinates
+
+
+def similarity(a: str, b: str) -> float:
+    """Alignment similarity of two token strings on the 0-1 scale (rapidfuzz Indel).
+
+    >>> similarity("增强四个意识", "切实增强四个意识")
+    0.857...
+    """
+    return float(Indel.normalized_similarity(a, b))
+
+
+def _dice(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> float:
+    if len(x) == 0 or len(y) == 0:
+        return 0.0
+    common = len(np.intersect1d(x, y, assume_unique=True))
+    return 2.0 * common / (len(x) + len(y))
+
+
+def _core(a: str, b: str) -> tuple[int, int, int, int]:
+    """The best-scoring local region of the alignment of ``a`` and ``b``.
+
+    Matched tokens score +1, each inserted or deleted token -1/2 (a substitution costs
+    1); the region is the maximum-sum run of alignment blocks (Kadane), so unmatched
+    heads and tails are trimmed and interior edits kept.
+    """
+    best = (0, len(a), 0, len(b))
+    best_score = -1.0
+    score = 0.0
+    start: tuple[int, int] | None = None
+    for op in Indel.opcodes(a, b):
+        if op.tag == "equal":
+            if start is None or score <= 0:
+                start, score = (op.src_start, op.dest_start), 0.0
+            score += op.src_end - op.src_start
+            if score > best_score:
+                best_score = score
+                best = (start[0], op.src_end, start[1], op.dest_end)
+        else:
+            score -= 0.5 * ((op.src_end - op.src_start) + (op.dest_end - op.dest_start))
+    return best
+
+
+def fuzzy_seeds(
+    prepared: list[Prepared], forms: Forms, candidates: npt.NDArray[np.int64], resolved: Resolved
+) -> dict[tuple[int, int], list[Rect]]:
+    """Verified segment matches, as seeds per document pair ``(a, b)``, ``a < b``."""
+    threshold = resolved.config.threshold
+    cap = max(resolved.config.max_pair_docs, resolved.boilerplate_docs)
+    out: defaultdict[tuple[int, int], list[Rect]] = defaultdict(list)
+
+    def docs(f: int) -> set[int]:
+        return {d for d, _ in forms.occurrences[f]}
+
+    def emit(f: int, g: int, core: tuple[int, int, int, int] | None) -> None:
+        if len(docs(f) | docs(g)) > cap:
+            return  # corpus-wide boilerplate: labelled from phrases, not expanded to pairs
+        for da, sa in forms.occurrences[f]:
+            seg_a = prepared[da].segments[sa]
+            for db, sb in forms.occurrences[g]:
+                if da == db:
+                    continue
+                seg_b = prepared[db].segments[sb]
+                if core is None:
+                    rect = (seg_a.tok_start, seg_a.tok_end, seg_b.tok_start, seg_b.tok_end)
+                else:
+                    rect = (seg_a.tok_start + core[0], seg_a.tok_start + core[1],
+                            seg_b.tok_start + core[2], seg_b.tok_start + core[3])
+                if da < db:
+                    out[(da, db)].append(rect)
+                else:
+                    out[(db, da)].append((rect[2], rect[3], rect[0], rect[1]))
+
+    for f, occ in enumerate(forms.occurrences):
+        if len({d for d, _ in occ}) > 1:
+            emit(f, f, None)
+    for f, g in candidates.tolist():
+        if docs(f) == docs(g) and len(docs(f)) == 1:
+            continue
+        a, b = forms.texts[f], forms.texts[g]
+        score = similarity(a, b)
+        if score >= threshold:
+            emit(f, g, _core(a, b))
+        elif _dice(forms.shingles[f], forms.shingles[g]) >= threshold:
+            emit(f, g, None)  # same words, other order: the whole segments match
+    return dict(out)
+
+
+@dataclass(slots=True)
+class _Cluster:
+    a_lo: int
+    a_hi: int
+    b_lo: int
+    b_hi: int
+    seeds: list[Rect]
+
+    def absorb(self, other: _Cluster) -> None:
+        self.a_lo = min(self.a_lo, other.a_lo)
+        self.a_hi = max(self.a_hi, other.a_hi)
+        self.b_lo = min(self.b_lo, other.b_lo)
+        self.b_hi = max(self.b_hi, other.b_hi)
+        self.seeds.extend(other.seeds)
+
+
+@dataclass(frozen=True, slots=True)
+class PairPassages:
+    """The passages two documents share, as matches in text offsets."""
+
+    a: int
+    b: int
+    matches: tuple[Match, ...]
+
+
+def align_pairs(
+    prepared: list[Prepared],
+    texts: list[str],
+    exact: dict[tuple[int, int], npt.NDArray[np.int64]],
+    fuzzy: dict[tuple[int, int], list[Rect]],
+    stock: list[npt.NDArray[np.bool_]],
+    resolved: Resolved,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[PairPassages]:
+    """Chain the seeds of every pair into passages; pairs without a passage are dropped."""
+    keys = sorted(set(exact) | set(fuzzy))
+    out: list[PairPassages] = []
+    for i, (a, b) in enumerate(keys):
+        seeds: list[Rect] = list(fuzzy.get((a, b), ()))
+        runs = exact.get((a, b))
+        if runs is not None:
+            seeds.extend((int(pa), int(pa + n), int(pb), int(pb + n)) for pa, pb, n in runs)
+        matches = _passages(prepared[a], prepared[b], texts[a], texts[b], seeds,
+                            stock[a], stock[b], resolved)
+        if matches:
+            out.append(PairPassages(a, b, tuple(matches)))
+        if progress is not None:
+            progress(i + 1, len(keys))
+    return out
+
+
+def _gap_ok(ta: Tokens, tb: Tokens, c: _Cluster, s: _Cluster) -> bool:
+    """Whether seed ``s`` may join cluster ``c`` (see the module docstring)."""
+    if s.a_lo >= c.a_hi:
+        ga = (c.a_hi, s.a_lo)
+    elif c.a_lo >= s.a_hi:
+        ga = (s.a_hi, c.a_lo)
+    else:
+        ga = (0, 0)
+    if s.b_lo >= c.b_hi:
+        gb = (c.b_hi, s.b_lo)
+    elif c.b_lo >= s.b_hi:
+        gb = (s.b_hi, c.b_lo)
+    else:
+        gb = (0, 0)
+    wa, wb = ta.weight(*ga), tb.weight(*gb)
+    if wa > MAX_GAP or wb > MAX_GAP:
+        return False
+    if max(wa, wb) <= SMALL_GAP:
+        return True
+    return similarity(ta.text[ga[0] : ga[1]], tb.text[gb[0] : gb[1]]) >= GAP_SIMILARITY
+
+
+def _chain(ta: Tokens, tb: Tokens, seeds: Iterable[Rect]) -> list[_Cluster]:
+    """Single-linkage chaining of seeds; repeated until no two clusters can merge."""
+    clusters = [_Cluster(r[0], r[1], r[2], r[3], [r]) for r in sorted(set(seeds))]
+    while True:
+        clusters.sort(key=lambda c: (c.a_lo, c.b_lo))
+        merged: list[_Cluster] = []
+        # Clusters that may still grow: processed in a_lo order, a cluster that ends more
+        # than MAX_GAP tokens before the current one can never be reached again.
+        open_: list[_Cluster] = []
+        changed = False
+        for s in clusters:
+            open_ = [c for c in open_ if c.a_hi + MAX_GAP >= s.a_lo]
+            target = next(
+                (c for c in reversed(open_) if _near(c, s) and _gap_ok(ta, tb, c, s)), None
+            )
+            if target is None:
+                merged.append(s)
+                open_.append(s)
+            else:
+                target.absorb(s)
+                changed = True
+        clusters = merged
+        if not changed:
+            return clusters
+
+
+def _near(c: _Cluster, s: _Cluster) -> bool:
+    """Cheap pre-test: within MAX_GAP tokens of each other on both sides."""
+    return (s.a_lo <= c.a_hi + MAX_GAP and c.a_lo <= s.a_hi + MAX_GAP
+            and s.b_lo <= c.b_hi + MAX_GAP and c.b_lo <= s.b_hi + MAX_GAP)
+
+
+def _matched_weight(tok: Tokens, lo: int, hi: int, ranges: Iterable[tuple[int, int]],
+                    stock: npt.NDArray[np.bool_]) -> int:
+    """Weight of the tokens in ``[lo, hi)`` covered by ``ranges`` and not stock phrasing."""
+    covered = np.zeros(hi - lo, dtype=np.bool_)
+    for r_lo, r_hi in ranges:
+        covered[r_lo - lo : r_hi - lo] = True
+    covered &= ~stock[lo:hi]
+    return int(np.count_nonzero(covered)) + int(np.count_nonzero(covered & tok.is_word[lo:hi]))
+
+
+def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[Rect],
+              stock_a: npt.NDArray[np.bool_], stock_b: npt.NDArray[np.bool_],
+              resolved: Resolved) -> list[Match]:
+    ta, tb = pa.tokens, pb.tokens
+    min_weight = resolved.config.min_passage
+    spans: list[tuple[int, int, int, int]] = []
+    for c in _chain(ta, tb, seeds):
+        wa = _matched_weight(ta, c.a_lo, c.a_hi, ((r[0], r[1]) for r in c.seeds), stock_a)
+        wb = _matched_weight(tb, c.b_lo, c.b_hi, ((r[2], r[3]) for r in c.seeds), stock_b)
+        if wa < min_weight or wb < min_weight:
+            continue
+        a_start, a_end = _snap(pa, c.a_lo, c.a_hi)
+        b_start, b_end = _snap(pb, c.b_lo, c.b_hi)
+        spans.append((a_start, a_end, b_start, b_end))
+    spans = _merge_overlaps(spans)
+    return [_match(ta, tb, text_a, text_b, s) for s in spans]
+
+
+def _merge_overlaps(spans: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Merge passages that overlap on both sides (snapping can make them touch)."""
+    spans = sorted(spans)
+    out: list[tuple[int, int, int, int]] = []
+    for s in spans:
+        for i, o in enumerate(out):
+            if s[0] < o[1] and o[0] < s[1] and s[2] < o[3] and o[2] < s[3]:
+                out[i] = (min(o[0], s[0]), max(o[1], s[1]), min(o[2], s[2]), max(o[3], s[3]))
+                break
+        else:
+            out.append(s)
+    return sorted(out)
+
+
+def _snap(prep: Prepared, lo: int, hi: int) -> tuple[int, int]:
+    """Text offsets of tokens ``[lo, hi)``, widened to whole segments when nearly whole."""
+    tok = prep.tokens
+    start, end = int(tok.starts[lo]), int(tok.ends[hi - 1])
+    head = prep.innermost(lo)
+    if head is not None:
+        left = tok.weight(head.tok_start, lo)
+        if left <= SNAP_SHARE * tok.weight(head.tok_start, head.tok_end):
+            start = head.start
+    tail = prep.innermost(hi - 1)
+    if tail is not None:
+        right = tok.weight(hi, tail.tok_end)
+        if right <= SNAP_SHARE * tok.weight(tail.tok_start, tail.tok_end):
+            end = tail.end
+    return start, end
+
+
+def _tok_range(tok: Tokens, start: int, end: int) -> tuple[int, int]:
+    lo = int(np.searchsorted(tok.starts, start))
+    hi = int(np.searchsorted(tok.starts, end))
+    return lo, hi
+
+
+def _match(ta: Tokens, tb: Tokens, text_a: str, text_b: str,
+           span: tuple[int, int, int, int]) -> Match:
+    a_start, a_end, b_start, b_end = span
+    a_lo, a_hi = _tok_range(ta, a_start, a_end)
+    b_lo, b_hi = _tok_range(tb, b_start, b_end)
+    sa, sb = ta.text[a_lo:a_hi], tb.text[b_lo:b_hi]
+    edits = _edits(ta, tb, text_a, text_b, a_lo, b_lo, sa, sb, span)
+    return Match(a_start, a_end, b_start, b_end, round(similarity(sa, sb), 4), tuple(edits))
+
+
+def _edits(ta: Tokens, tb: Tokens, text_a: str, text_b: str, a_lo: int, b_lo: int,
+           sa: str, sb: str, span: tuple[int, int, int, int]) -> list[Edit]:
+    """Token-level differences mapped to text offsets, plus changed figures and words."""
+
+    def pos(tok: Tokens, base: int, i: int, j: int, lo_text: int) -> tuple[int, int]:
+        if i < j:
+            return int(tok.starts[base + i]), int(tok.ends[base + j - 1])
+        p = int(tok.ends[base + i - 1]) if base + i > 0 and i > 0 else lo_text
+        return p, p
+
+    out: list[Edit] = []
+    for op in Levenshtein.opcodes(sa, sb):
+        i1, i2, j1, j2 = op.src_start, op.src_end, op.dest_start, op.dest_end
+        if op.tag == "equal":
+            for k in range(i2 - i1):
+                ca = sa[i1 + k]
+                if ca != FIGURE and not ta.is_word[a_lo + i1 + k]:
+                    continue
+                x0, x1 = int(ta.starts[a_lo + i1 + k]), int(ta.ends[a_lo + i1 + k])
+                y0, y1 = int(tb.starts[b_lo + j1 + k]), int(tb.ends[b_lo + j1 + k])
+                if text_a[x0:x1].casefold() != text_b[y0:y1].casefold():
+                    out.append(Edit("replace", x0, x1, y0, y1))
+            continue
+        x0, x1 = pos(ta, a_lo, i1, i2, span[0])
+        y0, y1 = pos(tb, b_lo, j1, j2, span[2])
+        tag = "replace" if op.tag == "replace" else op.tag
+        out.append(Edit(tag, x0, x1, y0, y1))  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,242 @@
+"""From matches to what a user reads: labelled spans, shares, pair figures, stock phrases.
+
+Every character gets the set of other documents it was found in: those of the passages
+covering it and those of the stock phrases covering it. A character found in no other
+document is ``unique``; in some, ``shared``; when the documents containing it, this one
+included, number at least ``boilerplate_docs``, ``boilerplate``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.align import PairPassages
+from dedup.candidates import KgramIndex
+from dedup.config import Resolved
+from dedup.model import Document, DocumentReport, Label, Pair, Phrase, PhraseOccurrence, Span
+from dedup.prepare import Prepared
+
+__all__ = ["find_phrases", "label_documents", "pair_figures", "stock_tokens"]
+
+_CLOSERS = "”’」』）)】》\"'〕"
+
+
+def stock_tokens(prepared: list[Prepared], kg: KgramIndex, k_docs: int) -> list[npt.NDArray[np.bool_]]:
+    """For each document, which tokens lie in a k-gram found in at least ``k_docs`` documents."""
+    out: list[npt.NDArray[np.bool_]] = []
+    for prep, df in zip(prepared, kg.df, strict=True):
+        n = len(prep.tokens)
+        cover = np.zeros(n + 1, dtype=np.int64)
+        hits = np.flatnonzero(df >= k_docs)
+        np.add.at(cover, hits, 1)
+        np.add.at(cover, np.minimum(hits + kg.k, n), -1)
+        out.append(np.cumsum(cover[:n]) > 0)
+    return out
+
+
+def find_phrases(
+    prepared: list[Prepared], texts: list[str], kg: KgramIndex, resolved: Resolved
+) -> list[Phrase]:
+    """Maximal normalised spans found in at least ``boilerplate_docs`` documents.
+
+    A run of consecutive common k-grams in one document is cut where the documents
+    sharing all of it would fall below the threshold, so "P" (in 10 documents) and "PQ"
+    (in 3) are both found. Candidates are then checked against every document's tokens
+    (all k-grams present does not prove the whole string is), and a candidate contained
+    in a longer one with the same documents is dropped.
+    """
+    k_docs = resolved.boilerplate_docs
+    k = kg.k
+    candidates: dict[str, frozenset[int]] = {}
+    for d, df in enumerate(kg.df):
+        hits = np.flatnonzero(df >= k_docs)
+        if len(hits) == 0:
+            continue
+        groups = kg.group[d]
+        text = prepared[d].tokens.text
+        run_start = np.flatnonzero(np.r_[True, np.diff(hits) != 1])
+        run_end = np.r_[run_start[1:], len(hits)]
+        for rs, re_ in zip(run_start.tolist(), run_end.tolist(), strict=True):
+            positions = hits[rs:re_].tolist()
+            lo = positions[0]
+            docs = kg.docs_of(int(groups[lo]))
+            last = lo
+            for p in positions[1:]:
+                inter = docs & kg.docs_of(int(groups[p]))
+                if len(inter) >= k_docs:
+                    docs, last = inter, p
+                    continue
+                _add_candidate(candidates, text[lo : last + k], docs)
+                lo, last, docs = p, p, kg.docs_of(int(groups[p]))
+            _add_candidate(candidates, text[lo : last + k], docs)
+
+    verified: dict[str, tuple[int, ...]] = {}
+    for norm, docs in candidates.items():
+        present = tuple(sorted(d for d in docs if norm in prepared[d].tokens.text))
+        if len(present) >= k_docs:
+            verified[norm] = present
+    maximal = _maximal(verified)
+    phrases = [_phrase(norm, docs, prepared, texts) for norm, docs in maximal.items()]
+    phrases.sort(key=lambda p: (-len(p.documents), -len(p.norm), p.norm))
+    return phrases
+
+
+def _add_candidate(out: dict[str, frozenset[int]], norm: str, docs: frozenset[int]) -> None:
+    old = out.get(norm)
+    out[norm] = docs if old is None else old | docs
+
+
+def _maximal(found: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+    """Drop each phrase contained in a longer phrase found in the same documents."""
+    by_docs: defaultdict[tuple[int, ...], list[str]] = defaultdict(list)
+    for norm, docs in found.items():
+        by_docs[docs].append(norm)
+    out: dict[str, tuple[int, ...]] = {}
+    for docs, norms in by_docs.items():
+        norms.sort(key=len, reverse=True)
+        kept: list[str] = []
+        for n in norms:
+            if not any(n in longer for longer in kept):
+                kept.append(n)
+                out[n] = docs
+    return out
+
+
+def _phrase(norm: str, docs: tuple[int, ...], prepared: list[Prepared], texts: list[str]) -> Phrase:
+    occurrences: list[PhraseOccurrence] = []
+    for d in docs:
+        tok = prepared[d].tokens
+        pos = tok.text.find(norm)
+        while pos >= 0:
+            start = int(tok.starts[pos])
+            end = int(tok.ends[pos + len(norm) - 1])
+            text = texts[d]
+            while end < len(text) and text[end] in _CLOSERS:
+                end += 1
+            occurrences.append(PhraseOccurrence(d, start, end))
+            pos = tok.text.find(norm, pos + len(norm))
+    first = occurrences[0]
+    display = texts[first.doc][first.start : first.end]
+    return Phrase(display, norm, docs, len(occurrences), tuple(occurrences))
+
+
+def _covered(intervals: Iterable[tuple[int, int]], prefix: npt.NDArray[np.int64]) -> int:
+    """Non-whitespace characters covered by the union of ``intervals``."""
+    total = 0
+    cur_lo, cur_hi = -1, -1
+    for lo, hi in sorted(intervals):
+        if lo > cur_hi:
+            if cur_hi > cur_lo:
+                total += int(prefix[cur_hi] - prefix[cur_lo])
+            cur_lo, cur_hi = lo, hi
+        else:
+            cur_hi = max(cur_hi, hi)
+    if cur_hi > cur_lo:
+        total += int(prefix[cur_hi] - prefix[cur_lo])
+    return total
+
+
+def pair_figures(passages: list[PairPassages], prepared: list[Prepared]) -> list[Pair]:
+    """Coverage and similarity of every pair with passages."""
+    out: list[Pair] = []
+    for pp in passages:
+        pa, pb = prepared[pp.a], prepared[pp.b]
+        tot_a, tot_b = int(pa.nonspace[-1]), int(pb.nonspace[-1])
+        cov_a = _covered(((m.a_start, m.a_end) for m in pp.matches), pa.nonspace)
+        cov_b = _covered(((m.b_start, m.b_end) for m in pp.matches), pb.nonspace)
+        a_in_b = cov_a / tot_a if tot_a else 0.0
+        b_in_a = cov_b / tot_b if tot_b else 0.0
+        sim = (cov_a + cov_b) / (tot_a + tot_b) if tot_a + tot_b else 0.0
+        out.append(Pair(pp.a, pp.b, round(sim, 4), round(a_in_b, 4), round(b_in_a, 4),
+                        pp.matches))
+    return out
+
+
+def label_documents(
+    docs: list[Document],
+    prepared: list[Prepared],
+    passages: list[PairPassages],
+    phrases: list[Phrase],
+    resolved: Resolved,
+) -> list[DocumentReport]:
+    """Labelled spans and label shares for every document."""
+    intervals: list[list[tuple[int, int, frozenset[int]]]] = [[] for _ in docs]
+    for pp in passages:
+        for m in pp.matches:
+            intervals[pp.a].append((m.a_start, m.a_end, frozenset((pp.b,))))
+            intervals[pp.b].append((m.b_start, m.b_end, frozenset((pp.a,))))
+    for ph in phrases:
+        docset = frozenset(ph.documents)
+        for occ in ph.occurrences:
+            intervals[occ.doc].append((occ.start, occ.end, docset - {occ.doc}))
+    return [
+        _report(doc, prepared[i], intervals[i], resolved) for i, doc in enumerate(docs)
+    ]
+
+
+def _report(doc: Document, prep: Prepared,
+            intervals: list[tuple[int, int, frozenset[int]]], resolved: Resolved) -> DocumentReport:
+    text = doc.text
+    prefix = prep.nonspace
+    pieces = _pieces(len(text), intervals)
+    spans: list[Span] = []
+    counts: dict[Label, int] = {"unique": 0, "shared": 0, "boilerplate": 0}
+    k_docs = resolved.boilerplate_docs
+    cap = resolved.config.max_span_sources
+    for start, end, sources in pieces:
+        # Spans start and end on non-whitespace; whitespace-only pieces belong to nobody.
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            continue
+        label: Label
+        if not sources:
+            label = "unique"
+        elif len(sources) + 1 >= k_docs:
+            label = "boilerplate"
+        else:
+            label = "shared"
+        counts[label] += int(prefix[end] - prefix[start])
+        ordered = tuple(sorted(sources))
+        if spans and spans[-1].label == label and spans[-1].source_count == len(ordered) \
+                and spans[-1].sources == ordered[:cap] and not text[spans[-1].end:start].strip():
+            last = spans[-1]
+            spans[-1] = Span(last.start, end, label, last.sources, last.source_count)
+        else:
+            spans.append(Span(start, end, label, ordered[:cap], len(ordered)))
+    total = int(prefix[-1])
+
+    def share(label: Label) -> float:
+        return round(counts[label] / total, 4) if total else 0.0
+
+    return DocumentReport(doc, tuple(spans), total, share("unique"), share("shared"),
+                          share("boilerplate"))
+
+
+def _pieces(n: int, intervals: list[tuple[int, int, frozenset[int]]]
+            ) -> list[tuple[int, int, frozenset[int]]]:
+    """Partition ``[0, n)`` into pieces with a constant set of sources."""
+    events: defaultdict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)
+    for lo, hi, srcs in intervals:
+        if hi > lo:
+            events[lo].append((1, srcs))
+            events[hi].append((-1, srcs))
+    points = sorted(set(events) | {0, n})
+    active: defaultdict[int, int] = defaultdict(int)
+    out: list[tuple[int, int, frozenset[int]]] = []
+    for i, p in enumerate(points[:-1]):
+        for delta, srcs in events.get(p, ()):
+            for s in srcs:
+                active[s] += delta
+                if active[s] == 0:
+                    del active[s]
+        nxt = points[i + 1]
+        if nxt > p:
+            out.append((p, nxt, frozenset(active)))
+    return out

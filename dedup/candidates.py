@@ -1,0 +1,247 @@
+"""Candidate generation: what could match what, without comparing everything to everything.
+
+Two sources of candidates, both near-linear in corpus size:
+
+- **exact k-grams**: every run of ``k`` tokens is hashed; sorting the hashes of the whole
+  corpus groups equal k-grams, and each group yields the document pairs that share it.
+  Consecutive shared k-grams on the same diagonal become one exact run (a maximal exact
+  match of at least ``k`` tokens). A k-gram found in more than ``max_pair_docs``
+  documents is corpus-wide boilerplate: it is counted (for stock phrases and labels) but
+  never expanded into pairs.
+- **fuzzy segments**: identical normalised segments collapse to one *form*; forms get
+  MinHash signatures over their shingles and LSH banding proposes pairs of forms whose
+  Jaccard similarity is probably above ``lsh_threshold``. The alignment stage verifies them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+from datasketch import MinHashLSH
+
+from dedup.config import Resolved
+from dedup.prepare import Prepared
+from dedup.sketch import MinHasher, kgram_hashes, shingle_hashes
+
+__all__ = ["Forms", "KgramIndex", "build_forms", "kgram_index", "lsh_candidates"]
+
+I64 = npt.NDArray[np.int64]
+
+#: Segments lighter than this (a CJK character weighs 1, a word 2) take no part in fuzzy
+#: matching: exact k-gram seeds cover them, and short texts make MinHash estimates noisy.
+MIN_FUZZY_WEIGHT = 8
+
+#: A shingle found in more than this share of all forms (and in more than
+#: ``_COMMON_SHINGLE_FLOOR`` forms) is dropped from the MinHash sets: words like "the" or
+#: bigrams like 发展 make unrelated sentences collide and fill LSH buckets.
+_COMMON_SHINGLE_SHARE = 0.02
+_COMMON_SHINGLE_FLOOR = 50
+
+#: LSH buckets holding more forms than this yield no pairs: a bucket that large means a
+#: degenerate shingle set shared by thousands of forms, and pairing it would be quadratic.
+#: Identical forms never reach this point (they are collapsed first).
+_MAX_BUCKET = 500
+
+
+@dataclass(slots=True)
+class KgramIndex:
+    """Exact shared k-grams of a corpus.
+
+    ``runs[(a, b)]`` is an ``(n, 3)`` array of exact runs ``(a_pos, b_pos, length)`` in
+    token coordinates (``a < b``). ``df[d][p]`` is the number of documents containing the
+    k-gram that starts at token ``p`` of document ``d``; ``group[d][p]`` identifies that
+    k-gram across the corpus (equal ids, equal k-grams).
+    """
+
+    k: int
+    runs: dict[tuple[int, int], I64]
+    df: list[I64]
+    group: list[I64]
+    group_docs_sorted: I64 = field(repr=False)
+    group_offsets: I64 = field(repr=False)
+
+    def docs_of(self, group: int) -> frozenset[int]:
+        """The documents containing k-gram ``group``."""
+        lo, hi = self.group_offsets[group], self.group_offsets[group + 1]
+        return frozenset(self.group_docs_sorted[lo:hi].tolist())
+
+
+def kgram_index(prepared: list[Prepared], resolved: Resolved) -> KgramIndex:
+    """Hash every k-gram of every document and self-join the corpus on the hashes."""
+    k = resolved.kgram
+    cap = max(resolved.config.max_pair_docs, resolved.boilerplate_docs)
+    hashes = [kgram_hashes(p.tokens.text, k) for p in prepared]
+    lengths = np.array([len(h) for h in hashes], dtype=np.int64)
+    n = int(lengths.sum())
+    empty = np.zeros(0, dtype=np.int64)
+    if n == 0:
+        return KgramIndex(k, {}, [empty for _ in prepared], [empty for _ in prepared],
+                          empty, np.zeros(1, dtype=np.int64))
+    h_all = np.concatenate(hashes)
+    d_all = np.repeat(np.arange(len(prepared), dtype=np.int64), lengths)
+    p_all = np.concatenate([np.arange(m, dtype=np.int64) for m in lengths.tolist()])
+    order = np.lexsort((p_all, d_all, h_all))
+    h, d, p = h_all[order], d_all[order], p_all[order]
+
+    new_group = np.r_[True, h[1:] != h[:-1]]
+    gid = np.cumsum(new_group) - 1
+    gstart = np.flatnonzero(new_group)
+    gend = np.r_[gstart[1:], n]
+    new_doc = np.r_[True, (h[1:] != h[:-1]) | (d[1:] != d[:-1])]
+    df_group = np.add.reduceat(new_doc.astype(np.int64), gstart)
+
+    # Per-position doc frequency and group id, back in document order.
+    df_flat = np.empty(n, dtype=np.int64)
+    df_flat[order] = df_group[gid]
+    gid_flat = np.empty(n, dtype=np.int64)
+    gid_flat[order] = gid
+    bounds = np.r_[0, np.cumsum(lengths)]
+    df = [df_flat[bounds[i] : bounds[i + 1]] for i in range(len(prepared))]
+    group = [gid_flat[bounds[i] : bounds[i + 1]] for i in range(len(prepared))]
+
+    # Distinct documents per group, for stock phrases: (group, doc) rows where a new doc starts.
+    doc_rows = np.flatnonzero(new_doc)
+    group_docs_sorted = d[doc_rows]
+    group_offsets = np.r_[0, np.cumsum(df_group)]
+
+    runs = _pair_runs(d, p, gid, gend, df_group, k, cap)
+    return KgramIndex(k, runs, df, group, group_docs_sorted, group_offsets)
+
+
+def _pair_runs(
+    d: I64, p: I64, gid: I64, gend: I64, df_group: I64, k: int, cap: int
+) -> dict[tuple[int, int], I64]:
+    """Exact runs per document pair from k-gram groups shared by 2..cap documents."""
+    size = gend - np.r_[0, gend[:-1]]
+    selected = (df_group >= 2) & (df_group <= cap) & (size <= 4 * cap)
+    idx = np.flatnonzero(selected[gid])
+    if len(idx) == 0:
+        return {}
+    # Every element pairs with the later elements of its group (rows are sorted by doc).
+    counts = gend[gid[idx]] - idx - 1
+    total = int(counts.sum())
+    first = np.repeat(idx, counts)
+    offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    second = first + 1 + offset
+    keep = d[first] != d[second]
+    first, second = first[keep], second[keep]
+    da, pa, db, pb = d[first], p[first], d[second], p[second]
+    diag = pb - pa
+    order = np.lexsort((pa, diag, db, da))
+    da, pa, db, pb, diag = da[order], pa[order], db[order], pb[order], diag[order]
+    same = (da[1:] == da[:-1]) & (db[1:] == db[:-1]) & (diag[1:] == diag[:-1])
+    cont = same & (pa[1:] == pa[:-1] + 1)
+    run_start = np.flatnonzero(np.r_[True, ~cont])
+    run_len = np.diff(np.r_[run_start, len(pa)]) + k - 1
+    rda, rdb = da[run_start], db[run_start]
+    rows = np.stack([pa[run_start], pb[run_start], run_len], axis=1)
+    pair_key = rda * (int(rdb.max()) + 1) + rdb
+    pair_start = np.flatnonzero(np.r_[True, pair_key[1:] != pair_key[:-1]])
+    pair_end = np.r_[pair_start[1:], len(pair_key)]
+    return {
+        (int(rda[s]), int(rdb[s])): rows[s:e]
+        for s, e in zip(pair_start.tolist(), pair_end.tolist(), strict=True)
+    }
+
+
+@dataclass(slots=True)
+class Forms:
+    """Distinct normalised segments (forms) and where each occurs.
+
+    ``texts[f]`` is the token string of form ``f``; ``occurrences[f]`` lists its
+    ``(doc, segment index)``; ``shingles[f]`` its (filtered) shingle hashes, empty when
+    the form takes no part in fuzzy matching.
+    """
+
+    texts: list[str]
+    occurrences: list[list[tuple[int, int]]]
+    shingles: list[npt.NDArray[np.uint32]]
+
+
+def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
+    """Collapse identical normalised segments and compute their shingle sets."""
+    index: dict[str, int] = {}
+    texts: list[str] = []
+    occurrences: list[list[tuple[int, int]]] = []
+    for d, prep in enumerate(prepared):
+        tok = prep.tokens
+        for s, seg in enumerate(prep.segments):
+            if tok.weight(seg.tok_start, seg.tok_end) < MIN_FUZZY_WEIGHT:
+                continue
+            text = tok.text[seg.tok_start : seg.tok_end]
+            f = index.get(text)
+            if f is None:
+                f = index[text] = len(texts)
+                texts.append(text)
+                occurrences.append([])
+            occurrences[f].append((d, s))
+    n = 2 if resolved.lang == "zh" else 1
+    raw = [shingle_hashes(t, n) for t in texts]
+    if raw:
+        allh, counts = np.unique(np.concatenate(raw), return_counts=True)
+        limit = max(_COMMON_SHINGLE_FLOOR, _COMMON_SHINGLE_SHARE * len(texts))
+        common = allh[counts > limit]
+        shingles = [r[~np.isin(r, common)] if len(common) else r for r in raw]
+    else:
+        shingles = []
+    return Forms(texts, occurrences, shingles)
+
+
+@lru_cache(maxsize=16)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) that datasketch's MinHashLSH picks for this threshold."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return int(lsh.b), int(lsh.r)
+
+
+def lsh_candidates(forms: Forms, resolved: Resolved) -> npt.NDArray[np.int64]:
+    """Pairs ``(f, g)``, ``f < g``, of forms that share an LSH bucket.
+
+    Only forms with at least two shingles take part. Pairs whose forms never occur in
+    two different documents are kept too (the caller filters); each pair appears once.
+    """
+    cfg = resolved.config
+    eligible = np.array([i for i, s in enumerate(forms.shingles) if len(s) >= 2], dtype=np.int64)
+    if len(eligible) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    sets = [forms.shingles[i] for i in eligible.tolist()]
+    offsets = np.r_[0, np.cumsum([len(s) for s in sets])].astype(np.int64)
+    sigs = MinHasher(num_perm=cfg.num_perm, seed=cfg.seed).signatures(np.concatenate(sets), offsets)
+    bands, rows = lsh_params(cfg.lsh_threshold, cfg.num_perm)
+    rng = np.random.default_rng(cfg.seed)
+    mult = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+    found: list[npt.NDArray[np.int64]] = []
+    for band in range(bands):
+        cols = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
+        key = (cols * mult[None, :]).sum(axis=1, dtype=np.uint64)
+        found.append(_bucket_pairs(key, eligible))
+    pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+    if len(pairs) == 0:
+        return pairs
+    return np.unique(pairs, axis=0)
+
+
+def _bucket_pairs(key: npt.NDArray[np.uint64], ids: I64) -> npt.NDArray[np.int64]:
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    start = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    end = np.r_[start[1:], len(key_sorted)]
+    size = end - start
+    multi = np.flatnonzero((size >= 2) & (size <= _MAX_BUCKET))
+    if len(multi) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    out: list[npt.NDArray[np.int64]] = []
+    members_by_size: defaultdict[int, list[int]] = defaultdict(list)
+    for b in multi.tolist():
+        members_by_size[int(size[b])].append(int(start[b]))
+    for m, starts in members_by_size.items():
+        s = np.asarray(starts, dtype=np.int64)
+        iu, ju = np.triu_indices(m, k=1)
+        left = ids[order[s[:, None] + iu[None, :]]].ravel()
+        right = ids[order[s[:, None] + ju[None, :]]].ravel()
+        out.append(np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1))
+    return np.concatenate(out)

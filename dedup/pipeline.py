@@ -1,0 +1,91 @@
+"""``run(paths, config) -> ScanResult``: the pipeline, stage by stage.
+
+ingest -> prepare (normalise, segment) -> candidates (k-gram self-join, segment LSH)
+-> align (verify, chain into passages) -> analyze (labels, pairs, phrases).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from dedup import ingest
+from dedup.align import align_pairs, fuzzy_seeds
+from dedup.analyze import find_phrases, label_documents, pair_figures, stock_tokens
+from dedup.candidates import build_forms, kgram_index, lsh_candidates
+from dedup.config import Config
+from dedup.errors import NoInputError
+from dedup.model import Document, ScanResult, Skipped
+from dedup.prepare import detect_lang, prepare
+
+__all__ = ["Progress", "analyze_documents", "run"]
+
+#: ``progress(stage, done, total)``; called as work advances (total 0 when unknown).
+Progress = Callable[[str, int, int], None]
+
+
+def run(paths: Sequence[str], config: Config, *, progress: Progress | None = None) -> ScanResult:
+    """Read every document under ``paths`` and analyse the corpus.
+
+    Unreadable inputs are listed in ``ScanResult.skipped``; raises :class:`NoInputError`
+    when nothing could be read.
+    """
+    started = time.perf_counter()
+    docs, skipped = ingest.load(paths, config, progress=progress)
+    if not docs:
+        names = ", ".join(paths) or "(no paths)"
+        raise NoInputError(f"no readable documents in {names}")
+    result = analyze_documents(docs, config, skipped=skipped, progress=progress)
+    result.timings = {"read": round(time.perf_counter() - started, 3), **result.timings}
+    return result
+
+
+def analyze_documents(
+    docs: list[Document],
+    config: Config,
+    *,
+    skipped: list[Skipped] | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Analyse documents already in memory (the stages after ingest)."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+        if progress is not None:
+            progress(stage, 1, 1)
+
+    prepared = [prepare(doc, i) for i, doc in enumerate(docs)]
+    resolved = config.resolve(n_documents=len(docs), lang=detect_lang(prepared))
+    lap("segment")
+    kg = kgram_index(prepared, resolved)
+    forms = build_forms(prepared, resolved)
+    candidates = lsh_candidates(forms, resolved)
+    lap("candidates")
+    fuzzy = fuzzy_seeds(prepared, forms, candidates, resolved)
+    stock = stock_tokens(prepared, kg, resolved.boilerplate_docs)
+    texts = [d.text for d in docs]
+
+    def align_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress("align", done, total)
+
+    passages = align_pairs(prepared, texts, kg.runs, fuzzy, stock, resolved,
+                           progress=align_progress)
+    lap("align")
+    phrases = find_phrases(prepared, texts, kg, resolved)
+    reports = label_documents(docs, prepared, passages, phrases, resolved)
+    pairs = pair_figures(passages, prepared)
+    lap("analyze")
+    return ScanResult(
+        config=resolved.as_dict(),
+        documents=reports,
+        pairs=pairs,
+        phrases=phrases,
+        skipped=list(skipped or []),
+        timings=timings,
+    )
