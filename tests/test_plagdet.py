@@ -10,12 +10,30 @@ scanner, so it runs without the real pipeline or the shared corpora.
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup.config import Config
+from dedup.eval.pan import (
+    PanCorpus,
+    PanCorpusError,
+    dedup_detector,
+    default_corpora_dir,
+    default_pan_dir,
+    detections_from_scan,
+    difflib_detector,
+    format_table,
+    merge_detections,
+    read_corpus,
+    read_features,
+    run_corpus,
+)
 from dedup.eval.plagdet import (
     Annotation,
     detects,
@@ -27,6 +45,7 @@ from dedup.eval.plagdet import (
     micro_recall,
     plagdet_score,
 )
+from dedup.model import Document, DocumentReport, Match, Pair, ScanResult, Skipped
 
 A = Annotation
 
@@ -227,7 +246,7 @@ def ref_granularity(cases: Iterable[Annotation], detections: Iterable[Annotation
     return sum(detected) / len(detected) if detected else 1.0
 
 
-annotations = st.builds(
+annotation_st = st.builds(
     lambda susp, src, s0, slen, r0, rlen: A(susp, s0, s0 + slen, src, r0, r0 + rlen),
     st.sampled_from(["s1", "s2"]),
     st.sampled_from(["r1", "r2"]),
@@ -236,7 +255,7 @@ annotations = st.builds(
     st.integers(0, 60),
     st.integers(1, 30),
 )
-annotation_lists = st.lists(annotations, max_size=6)
+annotation_lists = st.lists(annotation_st, max_size=6)
 
 
 @settings(max_examples=300, deadline=None)
@@ -270,7 +289,7 @@ def test_each_pair_is_detected_independently(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.tuples(st.sampled_from("abc"), st.sampled_from("xyz")), annotations))
+@given(st.dictionaries(st.tuples(st.sampled_from("abc"), st.sampled_from("xyz")), annotation_st))
 def test_detecting_exactly_the_cases_scores_one(pairs: dict[tuple[str, str], Annotation]) -> None:
     # One case per document pair, detected exactly.
     cases = [
@@ -279,3 +298,201 @@ def test_detecting_exactly_the_cases_scores_one(pairs: dict[tuple[str, str], Ann
     ]
     scores = evaluate(cases, cases)
     assert (scores.plagdet, scores.micro_plagdet, scores.granularity) == (1.0, 1.0, 1.0)
+
+
+# --- The PAN harness, on a tiny corpus and a fake scanner ----------------------------------
+
+PASSAGE = "The committee approved the new budget after a long and heated debate. "
+SUSP_TEXT = "Opening words.\r\n" + PASSAGE + "Closing words that are only here."
+SRC_TEXT = "A different start. " + PASSAGE
+OTHER_TEXT = "Nothing in common with anything else, apart from ordinary words."
+SUSP_AT = SUSP_TEXT.index(PASSAGE)  # 16: "\r\n" counts as two characters
+SRC_AT = SRC_TEXT.index(PASSAGE)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> PanCorpus:
+    """Two categories: a negative pair (s1, r2) and a verbatim pair (s1, r1)."""
+    root = tmp_path / "pan"
+    _write(root / "susp" / "s1.txt", SUSP_TEXT)
+    _write(root / "src" / "r1.txt", SRC_TEXT)
+    _write(root / "src" / "r2.txt", OTHER_TEXT)
+    _write(root / "01-neg" / "pairs", "s1.txt r2.txt\n")
+    _write(root / "01-neg" / "s1-r2.xml", '<document reference="s1.txt">\n</document>\n')
+    _write(root / "02-pos" / "pairs", "s1.txt r1.txt\n")
+    _write(
+        root / "02-pos" / "s1-r1.xml",
+        '<document reference="s1.txt">\n'
+        '<feature name="about" authors="x" />\n'
+        f'<feature name="plagiarism" this_offset="{SUSP_AT}" this_length="{len(PASSAGE)}" '
+        f'source_reference="r1.txt" source_offset="{SRC_AT}" '
+        f'source_length="{len(PASSAGE)}" type="artificial" />\n'
+        '<feature name="plagiarism" this_offset="0" this_length="5" '
+        'source_reference="elsewhere.txt" source_offset="0" source_length="5" />\n'
+        "</document>\n",
+    )
+    return read_corpus(root)
+
+
+TRUE_CASE = A("s1.txt", SUSP_AT, SUSP_AT + len(PASSAGE), "r1.txt", SRC_AT, SRC_AT + len(PASSAGE))
+
+
+def _report(path: Path) -> DocumentReport:
+    doc = Document(id=path.stem, path=str(path), text="", encoding="utf-8", sha256="")
+    return DocumentReport(doc, (), 0, 1.0, 0.0, 0.0)
+
+
+def _result(
+    paths: list[Path], pairs: list[Pair], skipped: list[Skipped] | None = None
+) -> ScanResult:
+    return ScanResult({}, [_report(p) for p in paths], pairs, [], skipped or [])
+
+
+class FakeScanner:
+    """Reports the true passage between s1 and r1 (document order reversed, to test the
+    mapping), and ``stray`` matches on any other pair. Records the configs it gets."""
+
+    def __init__(self, stray: bool = False) -> None:
+        self.stray = stray
+        self.configs: list[Config] = []
+
+    def __call__(self, paths: list[str], config: Config) -> ScanResult:
+        self.configs.append(config)
+        susp, src = (Path(p) for p in paths)
+        if src.name == "r1.txt":
+            # Documents listed source first: a is the source, b the suspicious document.
+            n = len(PASSAGE)
+            match = Match(SRC_AT, SRC_AT + n, SUSP_AT, SUSP_AT + n, 1.0)
+            return _result([src, susp], [Pair(0, 1, 0.5, 0.9, 0.5, (match,))])
+        if self.stray:
+            return _result([susp, src], [Pair(0, 1, 0.1, 0.1, 0.1, (Match(0, 8, 0, 8, 0.9),))])
+        return _result([susp, src], [])
+
+
+def test_read_corpus(corpus: PanCorpus) -> None:
+    assert corpus.categories == ("01-neg", "02-pos")
+    neg, pos = corpus.pairs
+    assert (neg.category, neg.susp, neg.src, neg.cases) == ("01-neg", "s1.txt", "r2.txt", ())
+    # Features other than name="plagiarism", and cases of another source, are left out.
+    assert pos.cases == (TRUE_CASE,)
+    text = corpus.susp_path(pos).read_bytes().decode("utf-8")
+    assert text[TRUE_CASE.susp_start : TRUE_CASE.susp_end] == PASSAGE
+
+
+def test_read_corpus_only_some_categories(corpus: PanCorpus) -> None:
+    assert read_corpus(corpus.root, categories=["02-pos"]).categories == ("02-pos",)
+    with pytest.raises(PanCorpusError, match="unknown category 03-x"):
+        read_corpus(corpus.root, categories=["03-x"])
+
+
+def test_missing_corpus_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(PanCorpusError, match="DEDUP_CORPORA"):
+        read_corpus(tmp_path / "nowhere")
+
+
+def test_missing_truth_file(corpus: PanCorpus) -> None:
+    (corpus.root / "02-pos" / "s1-r1.xml").unlink()
+    with pytest.raises(PanCorpusError, match=r"s1-r1\.xml is missing"):
+        read_corpus(corpus.root)
+
+
+def test_corpora_dir_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DEDUP_CORPORA", str(tmp_path))
+    assert default_pan_dir() == tmp_path / "pan13-mini"
+    monkeypatch.delenv("DEDUP_CORPORA")
+    assert default_corpora_dir() == Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+def test_run_corpus_with_a_fake_scanner(corpus: PanCorpus, tmp_path: Path) -> None:
+    scanner = FakeScanner()
+    config = Config(threshold=0.7)
+    out = tmp_path / "detections"
+    report = run_corpus(corpus, dedup_detector(config, scanner=scanner), name="fake", out=out)
+    assert scanner.configs == [config, config]
+    assert report.runs[1].detections == (TRUE_CASE,)
+    assert report.overall.plagdet == 1
+    assert report.categories["01-neg"].detections == 0
+    assert report.categories["01-neg"].plagdet == 1
+    assert report.categories["02-pos"].plagdet == 1
+    # PAN XML mirrors the corpus layout and reads back to the same detections.
+    written = out / "02-pos" / "s1-r1.xml"
+    assert read_features(written, "detected-plagiarism") == [TRUE_CASE]
+    assert read_features(out / "01-neg" / "s1-r2.xml", "detected-plagiarism") == []
+    assert 'name="detected-plagiarism"' in written.read_text("utf-8")
+    table = format_table(report)
+    assert table.splitlines()[0] == "fake on pan"
+    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines()[3:]}
+    # pairs, cases, plagdet, recall, precision, granularity, detections, seconds
+    assert rows["01-neg"][:7] == ["1", "0", "1.000", "1.000", "1.000", "1.00", "0"]
+    assert rows["overall"][:7] == ["2", "1", "1.000", "1.000", "1.000", "1.00", "1"]
+
+
+def test_detections_on_negative_pairs_count(corpus: PanCorpus) -> None:
+    report = run_corpus(corpus, dedup_detector(scanner=FakeScanner(stray=True)))
+    assert report.categories["01-neg"].detections == 1
+    assert report.categories["01-neg"].plagdet == 0
+    assert report.overall.recall == 1
+    assert report.overall.precision == 0.5
+    assert report.as_dict()["categories"]["01-neg"]["detections"] == 1
+
+
+def test_scan_of_other_documents_is_an_error(tmp_path: Path) -> None:
+    result = _result([tmp_path / "x.txt", tmp_path / "s1.txt"], [])
+    with pytest.raises(PanCorpusError, match="neither"):
+        detections_from_scan(result, tmp_path / "s1.txt", tmp_path / "r1.txt")
+
+
+def test_skipped_documents_become_notes(tmp_path: Path) -> None:
+    susp, src = tmp_path / "s1.txt", tmp_path / "r1.txt"
+    result = _result([susp], [], [Skipped(str(src), "cannot decode")])
+    found = detections_from_scan(result, susp, src)
+    assert found.annotations == ()
+    assert found.notes == (f"dedup skipped {src}: cannot decode",)
+
+
+def test_importing_the_harness_does_not_import_the_pipeline() -> None:
+    code = "import sys, dedup.eval.pan; assert 'dedup.pipeline' not in sys.modules"
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_difflib_baseline_finds_a_verbatim_passage(corpus: PanCorpus) -> None:
+    report = run_corpus(corpus, difflib_detector(min_words=4, gap=10, min_chars=20))
+    (detection,) = report.runs[1].detections
+    assert detects(TRUE_CASE, detection)
+    assert report.categories["02-pos"].recall > 0.9
+    assert report.categories["01-neg"].detections == 0
+
+
+boxes = st.lists(
+    st.builds(
+        lambda s0, slen, r0, rlen: A("s", s0, s0 + slen, "r", r0, r0 + rlen),
+        st.integers(0, 200), st.integers(1, 40), st.integers(0, 200), st.integers(1, 40),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(boxes, st.integers(0, 30))
+def test_merge_detections(detections: list[Annotation], gap: int) -> None:
+    merged = merge_detections(detections, gap=gap)
+    assert merged == merge_detections(list(reversed(detections)), gap=gap)
+    for d in detections:  # every input lies inside one output
+        assert any(
+            m.susp_start <= d.susp_start and d.susp_end <= m.susp_end
+            and m.src_start <= d.src_start and d.src_end <= m.src_end
+            for m in merged
+        )
+    for i, a in enumerate(merged):  # no two outputs are still close on both sides
+        for b in merged[i + 1 :]:
+            assert (
+                a.susp_start > b.susp_end + gap or b.susp_start > a.susp_end + gap
+                or a.src_start > b.src_end + gap or b.src_start > a.src_end + gap
+            )
