@@ -55,7 +55,7 @@ def short_labels(ids: list[str], cells: int = LABEL_CELLS) -> list[str]:
     Long ids keep their start and end around an ellipsis ("000_f350…2a090").
 
     >>> short_labels(["000_f350a27f9ad2a090", "2026_上海市"], cells=12)
-    ['000_f…2a090', '2026_上海市']
+    ['000_f3…2a090', '2026_上海市']
     """
     from rich.cells import cell_len
 
