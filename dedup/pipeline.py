@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from dedup import ingest
 from dedup.align import align_pairs, fuzzy_seeds
@@ -18,7 +20,7 @@ from dedup.errors import NoInputError
 from dedup.model import Document, ScanResult, Skipped
 from dedup.prepare import detect_lang, prepare
 
-__all__ = ["Progress", "analyze_documents", "run"]
+__all__ = ["Progress", "analyze_documents", "check_new", "compare", "run"]
 
 #: ``progress(stage, done, total)``; called as work advances (total 0 when unknown).
 Progress = Callable[[str, int, int], None]
@@ -89,3 +91,44 @@ def analyze_documents(
         skipped=list(skipped or []),
         timings=timings,
     )
+
+
+def compare(path_a: str, path_b: str, config: Config, *,
+            progress: Progress | None = None) -> ScanResult:
+    """Scan exactly two documents (for ``dedup diff``); either unreadable is an error."""
+    docs_a = ingest.read_document(path_a, config)
+    docs_b = ingest.read_document(path_b, config)
+    if docs_b.id == docs_a.id:
+        docs_b = replace(docs_b, id=f"{docs_b.id}~2")
+    return analyze_documents([docs_a, docs_b], config, progress=progress)
+
+
+def check_new(report: str, against: Sequence[str], config: Config, *,
+              progress: Progress | None = None) -> tuple[ScanResult, int]:
+    """Scan ``report`` with the documents under ``against`` (for ``dedup new``).
+
+    Returns the result and the index of ``report`` in it. The report is read even if it
+    also lies under one of the ``against`` paths, and is not compared with itself.
+    """
+    doc = ingest.read_document(report, config)
+    others, skipped = ingest.load(against, config, progress=progress)
+    others = [d for d in others if not _same_file(d.path, report)]
+    taken = {doc.id}
+    renamed = []
+    for d in others:
+        ident = d.id
+        n = 2
+        while ident in taken:
+            ident = f"{d.id}~{n}"
+            n += 1
+        taken.add(ident)
+        renamed.append(d if ident == d.id else replace(d, id=ident))
+    result = analyze_documents([doc, *renamed], config, skipped=skipped, progress=progress)
+    return result, 0
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
