@@ -162,9 +162,9 @@ def guess_cjk(data: bytes) -> Verdict:
     'gb18030'
     >>> guess_cjk("各位代表：現在，我代表市人民政府向大會報告工作。".encode("big5")).encoding
     'big5'
-    >>> guess_cjk("本日は晴天なり。政府は今年の経済成長率を見込んでいます。".encode("sjis")).encoding
+    >>> guess_cjk("本日は晴天なり。政府は成長率を見込んでいます。".encode("sjis")).encoding
     'shift_jis'
-    >>> guess_cjk("오늘은 날씨가 좋습니다. 정부는 올해 경제 성장률을 전망했습니다.".encode("euc_kr")).encoding
+    >>> guess_cjk("오늘은 날씨가 좋습니다. 정부는 성장률을 전망했습니다.".encode("euc_kr")).encoding
     'euc_kr'
     >>> guess_cjk("中文".encode("gbk"))
     Verdict(encoding=None, text='', ambiguous=True)
@@ -182,7 +182,8 @@ def guess_cjk(data: bytes) -> Verdict:
     found = len(others) + (chinese is not None)
     # Kanji-only Japanese (a title, a name) has no kana to show it is Japanese.
     kanji_only = any(
-        (text := _decode(data, enc)) is not None and _kanji_only(text) for enc in JAPANESE_ENCODINGS
+        (text := _decode(data, enc)) is not None and _kanji_only(text)
+        for enc in JAPANESE_ENCODINGS
     )
     if found == 1 and not chinese_ambiguous and not kanji_only:
         if chinese is not None:

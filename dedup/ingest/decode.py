@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 from dedup.ingest.cjk import common_share, guess_cjk
-from dedup.ingest.failure import CONVERT_HINT, Unreadable
+from dedup.ingest.failure import CONVERT_HINT, BinaryContent, Unreadable
 from dedup.ingest.sniff import binary_kind
 
 #: Encodings charset-normalizer may choose from once the CJK ones are ruled out. Its
@@ -120,7 +120,7 @@ def _by_bom(data: bytes) -> Decoded | None:
 def _detect(data: bytes) -> Decoded:
     kind = binary_kind(data, strong_only=True)
     if kind is not None:
-        raise Unreadable(f"binary content ({kind}), not text")
+        raise BinaryContent(kind)
     utf16 = _utf16_by_nuls(data)
     if utf16 is not None:
         return utf16
@@ -128,7 +128,7 @@ def _detect(data: bytes) -> Decoded:
     if utf8 is not None:
         return utf8
     if len(data) - len(data.translate(None, _CONTROL_BYTES)) > MAX_RAW_CONTROL_SHARE * len(data):
-        raise Unreadable(f"binary content ({binary_kind(data) or 'not text'})")
+        raise BinaryContent(binary_kind(data) or "binary data")
     return _legacy(data)
 
 
@@ -150,7 +150,7 @@ def _utf16_by_nuls(data: bytes) -> Decoded | None:
         return None
     if len(scored) == 2 and scored[0][0] - scored[1][0] < MIN_UTF16_COMMON_SHARE / 2:
         return None
-    share, codec, text = scored[0]
+    _, codec, text = scored[0]
     if _control_share(text) > MAX_CONTROL_SHARE:
         return None
     return Decoded(text, codec)
@@ -185,7 +185,9 @@ def _short_and_ambiguous(data: bytes, text: str) -> bool:
     non_ascii = [ch for ch in text if ord(ch) >= 0x80]
     if not non_ascii or len(non_ascii) > SHORT_UTF8_AMBIGUOUS:
         return False
-    if any(ord(ch) >= 0x800 for ch in non_ascii) or any(ch.isascii() and ch.isalpha() for ch in text):
+    if any(ord(ch) >= 0x800 for ch in non_ascii):
+        return False
+    if any(ch.isascii() and ch.isalpha() for ch in text):
         return False
     verdict = guess_cjk(data)
     return verdict.ambiguous or verdict.encoding is not None
@@ -235,7 +237,7 @@ def _finish(decoded: Decoded) -> Decoded:
     """Refuse binary, and replace NULs (which break downstream tools) with U+FFFD."""
     text = decoded.text
     if _control_share(text) > MAX_CONTROL_SHARE:
-        raise Unreadable("binary content (mostly control characters), not text")
+        raise BinaryContent("binary data")
     nuls = text.count("\x00")
     if not nuls:
         return decoded

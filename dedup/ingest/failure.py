@@ -22,6 +22,14 @@ class Unreadable(Exception):  # noqa: N818 - a verdict about an input, not a pro
         self.reason = reason
 
 
+class BinaryContent(Unreadable):
+    """The input is binary (an image, an executable...), not text; ``kind`` names it."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"binary content ({kind}), not text")
+        self.kind = kind
+
+
 def not_supported(kind: str) -> str:
     """The reason given for a file found in a folder whose content dedup does not read."""
     return f"not a supported document ({kind}); supported: {SUPPORTED}"
