@@ -48,6 +48,10 @@ MAX_RAW_CONTROL_SHARE = 0.3
 #: pairs before the file is tried as UTF-16 both ways.
 MIN_UTF16_NUL_SHARE = 0.02
 
+#: When no encoding fits, data with more than this share of control bytes is called
+#: binary rather than "of unknown encoding" (random bytes have ~10%; text has none).
+MIN_BINARY_CONTROL_SHARE = 0.01
+
 #: A single-byte (cp1252/latin-1) reading is trusted only when at least this share of the
 #: bytes is ASCII: Western text is >90% ASCII, while CJK or UTF-16 bytes read as cp1252
 #: make short strings of accented letters and symbols ("ŠF—l") that the mess detector
@@ -218,6 +222,8 @@ def _legacy(data: bytes) -> Decoded:
         and not controls  # single-byte text has none; UTF-16 read as cp1252 does
     ):
         return Decoded(str(best), _name(best.encoding))
+    if controls > MIN_BINARY_CONTROL_SHARE * len(data):
+        raise BinaryContent("binary data")  # no text encoding fits, and it has control bytes
     guess = f" (best guess {_name(best.encoding)}, not confident)" if best is not None else ""
     raise Unreadable(f"could not tell the text encoding{guess}; {CONVERT_HINT}")
 

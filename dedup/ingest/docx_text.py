@@ -22,10 +22,10 @@ import docx
 from dedup.ingest.failure import Unreadable, human_size
 
 CORRUPT = "not a valid .docx (zip is truncated or corrupt)"
-#: Deflate cannot compress better than ~1032:1, so a member declaring more is lying or
-#: uses another method; real .docx XML compresses 5-20:1. Members under RATIO_FLOOR are
-#: not judged by ratio (tiny files compress oddly).
-MAX_RATIO = 1100
+#: Real .docx XML compresses 5-20:1 (100:1 for pages of empty table cells); deflate's
+#: ceiling is ~1032:1, reached only by runs of one byte, i.e. by a bomb. Members under
+#: RATIO_FLOOR are not judged by ratio (tiny files compress oddly).
+MAX_RATIO = 500
 RATIO_FLOOR = 1024 * 1024
 _CHUNK = 1024 * 1024
 

@@ -25,7 +25,7 @@ from dedup.ingest.failure import Unreadable
 ENCRYPTED = "PDF is encrypted (password-protected); remove the password and try again"
 NO_TEXT = "PDF has no text layer (scanned?); OCR it first"
 CORRUPT = "not a valid PDF (file is truncated or corrupt)"
-TRUNCATED = "PDF is truncated (no %%EOF end marker); re-download or re-export it"
+TRUNCATED = "PDF is truncated (no %EOF end marker); re-download or re-export it"
 
 #: Address space allowed to the child per task: a fixed allowance plus this many times the
 #: file size (pdfminer keeps every object of a page, ~10-30x the bytes of its content).

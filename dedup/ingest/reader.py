@@ -50,7 +50,7 @@ def read_entry(entry: Entry, doc_id: str, config: Config, pdf: PdfExtractor) -> 
         try:
             decoded = decode_text(data)
         except BinaryContent as exc:
-            if entry.explicit:
+            if entry.explicit or entry.extension in TEXT_EXTENSIONS:
                 raise
             raise Unreadable(not_supported(exc.kind)) from exc
         text, encoding, notes = decoded.text, decoded.encoding, decoded.notes
