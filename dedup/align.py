@@ -25,7 +25,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 from dedup.candidates import Forms
 from dedup.config import Resolved
 from dedup.model import Edit, Match
-from dedup.normalize import FIGURE, Tokens
+from dedup.normalize import FIGURE, Tokens, token_weight
 from dedup.prepare import Prepared
 
 __all__ = ["PairPassages", "align_pairs", "fuzzy_seeds", "similarity"]
@@ -33,11 +33,15 @@ __all__ = ["PairPassages", "align_pairs", "fuzzy_seeds", "similarity"]
 #: Gaps between two seeds up to this weight on both sides are always bridged: a changed
 #: figure, a few substituted characters, a filler word (进一步、切实) or two.
 SMALL_GAP = 6
+#: Gaps up to this weight are bridged unless one of them holds a whole sentence: words
+#: replaced, inserted or deleted inside reused sentences.
+MEDIUM_GAP = 24
 #: Gaps heavier than this on either side are never bridged (about one long sentence).
 MAX_GAP = 120
-#: A larger gap is bridged when the two sides' texts are at least this similar: an
-#: edited stretch between two seeds, rather than a sentence dropped, added or replaced.
-GAP_SIMILARITY = 0.5
+#: A larger gap is bridged when the two sides' texts are at least this similar (the
+#: better of alignment similarity and overlap of content shingles): an edited stretch
+#: between two seeds, rather than a sentence dropped, added or replaced.
+GAP_SIMILARITY = 0.4
 #: Share of a clause or sentence that may be left outside a passage and still be
 #: snapped into it (edits at the very start or end of a reused sentence).
 SNAP_SHARE = 0.25
@@ -48,8 +52,8 @@ Rect = tuple[int, int, int, int]  # a_lo, a_hi, b_lo, b_hi in token coordinates
 def similarity(a: str, b: str) -> float:
     """Alignment similarity of two token strings on the 0-1 scale (rapidfuzz Indel).
 
-    >>> similarity("增强四个意识", "切实增强四个意识")
-    0.857...
+    >>> round(similarity("增强四个意识", "切实增强四个意识"), 3)
+    0.857
     """
     return float(Indel.normalized_similarity(a, b))
 
@@ -61,8 +65,9 @@ def _dice(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> float:
     return 2.0 * common / (len(x) + len(y))
 
 
-def _core(a: str, b: str) -> tuple[int, int, int, int]:
-    """The best-scoring local region of the alignment of ``a`` and ``b``.
+def _core(a: str, b: str) -> tuple[tuple[int, int, int, int], int]:
+    """The best-scoring local region of the alignment of ``a`` and ``b``, and the weight
+    of the tokens the whole alignment matches.
 
     Matched tokens score +1, each inserted or deleted token -1/2 (a substitution costs
     1); the region is the maximum-sum run of alignment blocks (Kadane), so unmatched
@@ -71,18 +76,61 @@ def _core(a: str, b: str) -> tuple[int, int, int, int]:
     best = (0, len(a), 0, len(b))
     best_score = -1.0
     score = 0.0
+    matched = 0
     start: tuple[int, int] | None = None
     for op in Indel.opcodes(a, b):
         if op.tag == "equal":
             if start is None or score <= 0:
                 start, score = (op.src_start, op.dest_start), 0.0
             score += op.src_end - op.src_start
+            matched += token_weight(a[op.src_start : op.src_end])
             if score > best_score:
                 best_score = score
                 best = (start[0], op.src_end, start[1], op.dest_end)
         else:
             score -= 0.5 * ((op.src_end - op.src_start) + (op.dest_end - op.dest_start))
-    return best
+    return best, matched
+
+
+#: The bag-of-shingles test applies only to segments of comparable length (shorter / longer
+#: at least this): shuffled words keep the length, while a short sentence inside a long
+#: one is containment, which the alignment test handles with exact boundaries.
+BAG_LENGTH_RATIO = 0.67
+#: Containment: the aligned core must cover at least this share of the shorter segment.
+CORE_COVERAGE = 0.75
+#: An alignment must match at least this weight of tokens to count: a short clause
+#: sharing 学前教育普惠 with another is common vocabulary, not reuse, whatever its
+#: similarity. (Exact k-gram seeds still cover short verbatim clauses.)
+MIN_SEED_MATCH = 10
+
+
+def verify(a: str, b: str, shingles_a: npt.NDArray[np.uint32], shingles_b: npt.NDArray[np.uint32],
+           threshold: float) -> tuple[int, int, int, int] | None:
+    """Whether two segments match, and which token ranges of each do.
+
+    Three tests, each at ``threshold``: the alignment similarity of the whole segments
+    (edits, insertions, changed figures); the similarity of the best local region of
+    their alignment when it covers most of the shorter one (a reused sentence inside a
+    longer one); the overlap of their shingle sets when their lengths are comparable
+    (words or clauses in another order). Returns ``(a_lo, a_hi, b_lo, b_hi)`` relative
+    to the segments, or None.
+
+    >>> verify("增强四个意识坚定四个自信", "切实增强四个意识坚定四个自信", *[np.zeros(0, np.uint32)] * 2,
+    ...        threshold=0.6)
+    (0, 12, 2, 14)
+    """
+    core, matched = _core(a, b)
+    if matched >= MIN_SEED_MATCH:
+        if similarity(a, b) >= threshold:
+            return core
+        ca, cb = a[core[0] : core[1]], b[core[2] : core[3]]
+        shorter = min(len(a), len(b))
+        if min(len(ca), len(cb)) >= CORE_COVERAGE * shorter and similarity(ca, cb) >= threshold:
+            return core
+    if min(len(a), len(b)) >= BAG_LENGTH_RATIO * max(len(a), len(b)) and \
+            _dice(shingles_a, shingles_b) >= threshold:
+        return (0, len(a), 0, len(b))
+    return None
 
 
 def fuzzy_seeds(
@@ -97,6 +145,7 @@ def fuzzy_seeds(
         return {d for d, _ in forms.occurrences[f]}
 
     def emit(f: int, g: int, core: tuple[int, int, int, int] | None) -> None:
+        """Seeds for every occurrence pair of forms f and g (core: matched sub-ranges)."""
         if len(docs(f) | docs(g)) > cap:
             return  # corpus-wide boilerplate: labelled from phrases, not expanded to pairs
         for da, sa in forms.occurrences[f]:
@@ -121,12 +170,10 @@ def fuzzy_seeds(
     for f, g in candidates.tolist():
         if docs(f) == docs(g) and len(docs(f)) == 1:
             continue
-        a, b = forms.texts[f], forms.texts[g]
-        score = similarity(a, b)
-        if score >= threshold:
-            emit(f, g, _core(a, b))
-        elif _dice(forms.shingles[f], forms.shingles[g]) >= threshold:
-            emit(f, g, None)  # same words, other order: the whole segments match
+        verdict = verify(forms.texts[f], forms.texts[g], forms.shingles[f], forms.shingles[g],
+                         threshold)
+        if verdict is not None:
+            emit(f, g, verdict)
     return dict(out)
 
 
@@ -161,20 +208,27 @@ def align_pairs(
     exact: dict[tuple[int, int], npt.NDArray[np.int64]],
     fuzzy: dict[tuple[int, int], list[Rect]],
     stock: list[npt.NDArray[np.bool_]],
+    forms: Forms,
     resolved: Resolved,
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[PairPassages]:
     """Chain the seeds of every pair into passages; pairs without a passage are dropped."""
     keys = sorted(set(exact) | set(fuzzy))
+    stock_prefix = [np.r_[0, np.cumsum(s)] for s in stock]
     out: list[PairPassages] = []
     for i, (a, b) in enumerate(keys):
         seeds: list[Rect] = list(fuzzy.get((a, b), ()))
         runs = exact.get((a, b))
         if runs is not None:
+            # Runs made only of stock phrasing cannot make a passage and are bridged by
+            # gap similarity when they sit inside one: dropping them keeps the work per
+            # pair proportional to what the two documents share beyond boilerplate.
+            sp = stock_prefix[a]
+            runs = runs[sp[runs[:, 0] + runs[:, 2]] - sp[runs[:, 0]] < runs[:, 2]]
             seeds.extend((int(pa), int(pa + n), int(pb), int(pb + n)) for pa, pb, n in runs)
         matches = _passages(prepared[a], prepared[b], texts[a], texts[b], seeds,
-                            stock[a], stock[b], resolved)
+                            stock[a], stock[b], forms, resolved)
         if matches:
             out.append(PairPassages(a, b, tuple(matches)))
         if progress is not None:
@@ -182,29 +236,45 @@ def align_pairs(
     return out
 
 
-def _gap_ok(ta: Tokens, tb: Tokens, c: _Cluster, s: _Cluster) -> bool:
-    """Whether seed ``s`` may join cluster ``c`` (see the module docstring)."""
-    if s.a_lo >= c.a_hi:
-        ga = (c.a_hi, s.a_lo)
-    elif c.a_lo >= s.a_hi:
-        ga = (s.a_hi, c.a_lo)
-    else:
-        ga = (0, 0)
-    if s.b_lo >= c.b_hi:
-        gb = (c.b_hi, s.b_lo)
-    elif c.b_lo >= s.b_hi:
-        gb = (s.b_hi, c.b_lo)
-    else:
-        gb = (0, 0)
+def _gap(c: _Cluster, s: _Cluster, side: int) -> tuple[int, int]:
+    """Token range between two rectangles on one side (empty when they overlap)."""
+    c_lo, c_hi = (c.a_lo, c.a_hi) if side == 0 else (c.b_lo, c.b_hi)
+    s_lo, s_hi = (s.a_lo, s.a_hi) if side == 0 else (s.b_lo, s.b_hi)
+    if s_lo >= c_hi:
+        return c_hi, s_lo
+    if c_lo >= s_hi:
+        return s_hi, c_lo
+    return 0, 0
+
+
+def _gap_ok(pa: Prepared, pb: Prepared, c: _Cluster, s: _Cluster, forms: Forms) -> bool:
+    """Whether seed ``s`` may join cluster ``c``.
+
+    Small gaps are bridged (a few characters or words edited). A gap holding a whole
+    sentence of its own is a sentence added, dropped or replaced, and is bridged only
+    when the two sides' gaps are similar (that sentence was edited, not replaced).
+    Other gaps -- pieces of sentences -- are bridged up to MEDIUM_GAP, or beyond when
+    similar: words replaced, shuffled or deleted inside reused sentences.
+    """
+    ta, tb = pa.tokens, pb.tokens
+    ga, gb = _gap(c, s, 0), _gap(c, s, 1)
     wa, wb = ta.weight(*ga), tb.weight(*gb)
     if wa > MAX_GAP or wb > MAX_GAP:
         return False
     if max(wa, wb) <= SMALL_GAP:
         return True
-    return similarity(ta.text[ga[0] : ga[1]], tb.text[gb[0] : gb[1]]) >= GAP_SIMILARITY
+    whole = pa.sentences.within(*ga) or pb.sentences.within(*gb)
+    if not whole and max(wa, wb) <= MEDIUM_GAP:
+        return True
+    if min(wa, wb) == 0:
+        return False  # text on one side only: added or dropped
+    sa, sb = ta.text[ga[0] : ga[1]], tb.text[gb[0] : gb[1]]
+    if similarity(sa, sb) >= GAP_SIMILARITY:
+        return True
+    return _dice(forms.content_shingles(sa), forms.content_shingles(sb)) >= GAP_SIMILARITY
 
 
-def _chain(ta: Tokens, tb: Tokens, seeds: Iterable[Rect]) -> list[_Cluster]:
+def _chain(pa: Prepared, pb: Prepared, seeds: Iterable[Rect], forms: Forms) -> list[_Cluster]:
     """Single-linkage chaining of seeds; repeated until no two clusters can merge."""
     clusters = [_Cluster(r[0], r[1], r[2], r[3], [r]) for r in sorted(set(seeds))]
     while True:
@@ -217,7 +287,7 @@ def _chain(ta: Tokens, tb: Tokens, seeds: Iterable[Rect]) -> list[_Cluster]:
         for s in clusters:
             open_ = [c for c in open_ if c.a_hi + MAX_GAP >= s.a_lo]
             target = next(
-                (c for c in reversed(open_) if _near(c, s) and _gap_ok(ta, tb, c, s)), None
+                (c for c in reversed(open_) if _near(c, s) and _gap_ok(pa, pb, c, s, forms)), None
             )
             if target is None:
                 merged.append(s)
@@ -248,11 +318,12 @@ def _matched_weight(tok: Tokens, lo: int, hi: int, ranges: Iterable[tuple[int, i
 
 def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[Rect],
               stock_a: npt.NDArray[np.bool_], stock_b: npt.NDArray[np.bool_],
-              resolved: Resolved) -> list[Match]:
+              forms: Forms, resolved: Resolved) -> list[Match]:
     ta, tb = pa.tokens, pb.tokens
     min_weight = resolved.config.min_passage
     spans: list[tuple[int, int, int, int]] = []
-    for c in _chain(ta, tb, seeds):
+    weights: list[int] = []
+    for c in _chain(pa, pb, seeds, forms):
         wa = _matched_weight(ta, c.a_lo, c.a_hi, ((r[0], r[1]) for r in c.seeds), stock_a)
         wb = _matched_weight(tb, c.b_lo, c.b_hi, ((r[2], r[3]) for r in c.seeds), stock_b)
         if wa < min_weight or wb < min_weight:
@@ -260,8 +331,35 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
         a_start, a_end = _snap(pa, c.a_lo, c.a_hi)
         b_start, b_end = _snap(pb, c.b_lo, c.b_hi)
         spans.append((a_start, a_end, b_start, b_end))
-    spans = _merge_overlaps(spans)
+        weights.append(min(wa, wb))
+    spans = _one_per_region(_merge_overlaps(spans), spans, weights)
     return [_match(ta, tb, text_a, text_b, s) for s in spans]
+
+
+def _one_per_region(spans: list[tuple[int, int, int, int]],
+                    raw: list[tuple[int, int, int, int]], weights: list[int]
+                    ) -> list[tuple[int, int, int, int]]:
+    """Keep one passage per reused region: when a text occurs twice on one side, the
+    passage with the most matched text wins and the other is dropped.
+
+    Two passages compete when they overlap on one side by at least half of the shorter.
+    """
+    weight_of: dict[tuple[int, int, int, int], int] = {}
+    for span in spans:
+        weight_of[span] = sum(w for r, w in zip(raw, weights, strict=True)
+                              if span[0] <= r[0] and r[1] <= span[1]
+                              and span[2] <= r[2] and r[3] <= span[3])
+    kept: list[tuple[int, int, int, int]] = []
+    for span in sorted(spans, key=lambda x: (-weight_of[x], x)):
+        if not any(_half_overlap(span[0], span[1], k[0], k[1])
+                   or _half_overlap(span[2], span[3], k[2], k[3]) for k in kept):
+            kept.append(span)
+    return sorted(kept)
+
+
+def _half_overlap(lo1: int, hi1: int, lo2: int, hi2: int) -> bool:
+    inter = min(hi1, hi2) - max(lo1, lo2)
+    return inter > 0 and 2 * inter >= min(hi1 - lo1, hi2 - lo2)
 
 
 def _merge_overlaps(spans: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

@@ -160,6 +160,15 @@ class Forms:
     texts: list[str]
     occurrences: list[list[tuple[int, int]]]
     shingles: list[npt.NDArray[np.uint32]]
+    #: Token n-gram size of the shingles (2 for CJK corpora, 1 for spaced scripts).
+    n: int = 2
+    #: Sorted shingle hashes too common to tell texts apart (dropped from every set).
+    common: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
+
+    def content_shingles(self, tokens: str) -> npt.NDArray[np.uint32]:
+        """The shingle set of any token string, without the common shingles."""
+        h = shingle_hashes(tokens, self.n)
+        return h[~np.isin(h, self.common, assume_unique=True)] if len(self.common) else h
 
 
 def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
@@ -181,14 +190,15 @@ def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
             occurrences[f].append((d, s))
     n = 2 if resolved.lang == "zh" else 1
     raw = [shingle_hashes(t, n) for t in texts]
-    if raw:
-        allh, counts = np.unique(np.concatenate(raw), return_counts=True)
-        limit = max(_COMMON_SHINGLE_FLOOR, _COMMON_SHINGLE_SHARE * len(texts))
-        common = allh[counts > limit]
-        shingles = [r[~np.isin(r, common)] if len(common) else r for r in raw]
-    else:
-        shingles = []
-    return Forms(texts, occurrences, shingles)
+    if not raw:
+        return Forms(texts, occurrences, [], n)
+    flat = np.concatenate(raw)
+    uniq, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    limit = max(_COMMON_SHINGLE_FLOOR, _COMMON_SHINGLE_SHARE * len(texts))
+    keep = counts[inverse] <= limit
+    bounds = np.r_[0, np.cumsum([len(r) for r in raw])]
+    shingles = [flat[lo:hi][keep[lo:hi]] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    return Forms(texts, occurrences, shingles, n, uniq[counts > limit])
 
 
 @lru_cache(maxsize=16)

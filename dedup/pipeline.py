@@ -37,8 +37,9 @@ def run(paths: Sequence[str], config: Config, *, progress: Progress | None = Non
     if not docs:
         names = ", ".join(paths) or "(no paths)"
         raise NoInputError(f"no readable documents in {names}")
+    read = round(time.perf_counter() - started, 3)
     result = analyze_documents(docs, config, skipped=skipped, progress=progress)
-    result.timings = {"read": round(time.perf_counter() - started, 3), **result.timings}
+    result.timings = {"read": read, **result.timings}
     return result
 
 
@@ -76,7 +77,7 @@ def analyze_documents(
         if progress is not None:
             progress("align", done, total)
 
-    passages = align_pairs(prepared, texts, kg.runs, fuzzy, stock, resolved,
+    passages = align_pairs(prepared, texts, kg.runs, fuzzy, stock, forms, resolved,
                            progress=align_progress)
     lap("align")
     phrases = find_phrases(prepared, texts, kg, resolved)

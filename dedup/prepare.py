@@ -33,6 +33,13 @@ class Layer:
     def of(cls, segments: list[Segment]) -> Layer:
         return cls(tuple(segments), np.array([s.tok_start for s in segments], dtype=np.int64))
 
+    def within(self, lo: int, hi: int) -> bool:
+        """Whether some segment lies entirely inside tokens ``[lo, hi)``."""
+        if hi <= lo:
+            return False
+        i = int(np.searchsorted(self.tok_starts, lo))
+        return i < len(self.segments) and self.segments[i].tok_end <= hi
+
     def containing(self, tok: int) -> Segment | None:
         """The segment whose token range contains token ``tok``, if any."""
         i = int(np.searchsorted(self.tok_starts, tok, side="right")) - 1
