@@ -8,6 +8,7 @@ readable, 2 usage error, 130 interrupted.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -63,17 +64,39 @@ def _guard(fn: Callable[[], T]) -> T:
 
 # --- shared options ------------------------------------------------------------------
 
-PathsArg = Annotated[list[str], typer.Argument(help="Files, folders (recursive), globs, or - for stdin.")]
-OutOpt = Annotated[Path, typer.Option("--out", help="Folder for the report (HTML + scan.json).")]
-JsonOpt = Annotated[str | None, typer.Option("--json", help="Also write the JSON here; - for stdout (then nothing else goes to stdout).")]
-ThresholdOpt = Annotated[float | None, typer.Option("--threshold", help="Minimum similarity (0-1) of two passages to count as reuse.", min=0.0, max=1.0)]
-BoilerOpt = Annotated[int | None, typer.Option("--boilerplate-docs", help="Text found in at least this many reports (itself included) is boilerplate [default: 3, or 5% of the corpus when more].", min=2)]
-LangOpt = Annotated[str, typer.Option("--lang", help="auto, zh or en: how to size phrases and shingles.")]
-JobsOpt = Annotated[int, typer.Option("--jobs", help="Worker processes; 0 = all cores.", min=0)]
-EngineOpt = Annotated[str, typer.Option("--engine", help="local (in-process) or dask.")]
-SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (with --engine dask).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary and no progress bar.")]
-MaxSizeOpt = Annotated[int | None, typer.Option("--max-file-size", help="Skip input files larger than this many bytes.", min=1)]
+PathsArg = Annotated[list[str], typer.Argument(
+    help="Files, folders (recursive), globs, or - for stdin.")]
+OutOpt = Annotated[Path, typer.Option(
+    "--out", help="Folder for the report (HTML + scan.json).")]
+JsonOpt = Annotated[str | None, typer.Option(
+    "--json", help="Also write the JSON here; - for stdout (then nothing else goes to stdout).")]
+ThresholdOpt = Annotated[float | None, typer.Option(
+    "--threshold", help="Minimum similarity (0-1) of two passages to count as reuse.",
+    min=0.0, max=1.0)]
+BoilerOpt = Annotated[int | None, typer.Option(
+    "--boilerplate-docs",
+    help="Text found in at least this many reports (itself included) is boilerplate "
+         "[default: 3, or 5% of the corpus when more].", min=2)]
+LangOpt = Annotated[str, typer.Option(
+    "--lang", help="auto, zh or en: how to size phrases and shingles.")]
+JobsOpt = Annotated[int, typer.Option(
+    "--jobs", help="Worker processes; 0 = all cores.", min=0)]
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="local (in-process) or dask.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (with --engine dask).")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No summary and no progress bar.")]
+MaxSizeOpt = Annotated[int | None, typer.Option(
+    "--max-file-size", help="Skip input files larger than this many bytes.", min=1)]
+HtmlOpt = Annotated[str | None, typer.Option(
+    "--html", help="Also write the view as one HTML page here; - for stdout.")]
+WidthOpt = Annotated[int | None, typer.Option(
+    "--width", help="Width of the terminal view in cells [default: the terminal's].", min=40)]
+ViewQuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q",
+    help="No progress bar; and no terminal view when the result goes to a file "
+         "(--html, --json, --csv).")]
 
 
 def config_from_options(
@@ -112,8 +135,9 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     if not console.is_terminal:
         yield None
         return
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(TextColumn("{task.description:<10}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
@@ -130,8 +154,53 @@ def _report_skipped(result: ScanResult) -> None:
         err.print(f"dedup: skipped {s.path!r}: {s.reason}", markup=False)
 
 
-def _stdout_console() -> Console:
-    return Console(highlight=False)
+def _stdout_console(width: int | None = None) -> Console:
+    return Console(highlight=False, width=width)
+
+
+def _one_stdout(**outputs: str | None) -> None:
+    """At most one output may go to stdout (``-``)."""
+    to_stdout = [f"--{name}" for name, dest in outputs.items() if dest == "-"]
+    if len(to_stdout) > 1:
+        raise ConfigError(f"only one of {' and '.join(to_stdout)} can be - (stdout); "
+                          "write the others to files")
+
+
+def _emit(dest: str, content: str, *, bom: bool = False) -> None:
+    """Write ``content`` to the file ``dest`` (atomically; with a UTF-8 BOM if ``bom``),
+    or to stdout when ``dest`` is ``-``."""
+    from dedup.errors import OutputError
+    from dedup.export import atomic_write_text
+
+    if dest == "-":
+        sys.stdout.write(content)
+        sys.stdout.flush()
+        return
+    try:
+        atomic_write_text(Path(dest), ("\ufeff" if bom else "") + content)
+    except OSError as exc:
+        raise OutputError(f"cannot write {dest}: {exc.strerror or exc}") from exc
+
+
+def _html_renderer(name: str) -> Callable[..., str]:
+    """``dedup.render.html.<name>``, or a usage error when this build has no HTML pages."""
+    try:
+        html: object = importlib.import_module("dedup.render.html")
+    except ImportError:
+        html = None
+    fn = getattr(html, name, None)
+    if not callable(fn):
+        raise ConfigError(f"--html is not available: this dedup has no HTML renderer "
+                          f"(dedup.render.html.{name}); leave out --html")
+    return fn  # type: ignore[no-any-return]  # checked callable; returns the page as str
+
+
+def _view_wanted(quiet: bool, *outputs: str | None) -> bool:
+    """Print the terminal view unless stdout holds a file format, or ``--quiet`` and the
+    result goes to a file."""
+    if "-" in outputs:
+        return False
+    return not (quiet and any(o is not None for o in outputs))
 
 
 @app.command()
@@ -139,9 +208,13 @@ def scan(
     paths: PathsArg,
     out: OutOpt = Path("reports"),
     json_out: JsonOpt = None,
-    no_html: Annotated[bool, typer.Option("--no-html", help="Write scan.json only, no HTML pages.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it was not written by dedup.")] = False,
-    max_pair_pages: Annotated[int | None, typer.Option("--max-pair-pages", help="Write at most this many pair pages (most similar first).", min=0)] = None,
+    no_html: Annotated[bool, typer.Option(
+        "--no-html", help="Write scan.json only, no HTML pages.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace --out even if it was not written by dedup.")] = False,
+    max_pair_pages: Annotated[int | None, typer.Option(
+        "--max-pair-pages", help="Write at most this many pair pages (most similar first).",
+        min=0)] = None,
     threshold: ThresholdOpt = None,
     boilerplate_docs: BoilerOpt = None,
     lang: LangOpt = "auto",
@@ -190,7 +263,8 @@ def scan(
 
 @app.command()
 def text(
-    file: Annotated[str, typer.Argument(help="Any input dedup reads (.txt .md .html .docx .pdf, or - for stdin).")],
+    file: Annotated[str, typer.Argument(
+        help="Any input dedup reads (.txt .md .html .docx .pdf, or - for stdin).")],
     max_file_size: MaxSizeOpt = None,
 ) -> None:
     """Print the text dedup reads from FILE; every offset dedup reports indexes into it."""
@@ -206,6 +280,172 @@ def text(
     _guard(work)
 
 
+@app.command()
+def diff(
+    a: Annotated[str, typer.Argument(help="Report A (left column).")],
+    b: Annotated[str, typer.Argument(help="Report B (right column).")],
+    html_out: HtmlOpt = None,
+    json_out: Annotated[str | None, typer.Option(
+        "--json", help="Also write the alignment (figures, passages with edits, rows) as JSON "
+                       "here; - for stdout (then nothing else goes to stdout).")] = None,
+    width: WidthOpt = None,
+    context: Annotated[int | None, typer.Option(
+        "--context", help="Shorten text only one side has to this many characters at each "
+                          "end, with '… N characters …' between [default: show everything].",
+        min=0)] = None,
+    threshold: ThresholdOpt = None,
+    boilerplate_docs: BoilerOpt = None,
+    lang: LangOpt = "auto",
+    jobs: JobsOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    max_file_size: MaxSizeOpt = None,
+    quiet: ViewQuietOpt = False,
+) -> None:
+    """Show reports A and B side by side: shared passages, edits, moves, each one's own text."""
+
+    def work() -> int:
+        from dedup.export import dumps
+        from dedup.pipeline import compare
+        from dedup.render.diffview import diff_data, find_pair, render_diff
+
+        config = config_from_options(threshold=threshold, boilerplate_docs=boilerplate_docs,
+                                     lang=lang, jobs=jobs, engine=engine, scheduler=scheduler,
+                                     max_file_size=max_file_size)
+        _one_stdout(json=json_out, html=html_out)
+        page = _html_renderer("render_pair_page") if html_out is not None else None
+        with _progress(not quiet) as progress:
+            result = compare(a, b, config, progress=progress)
+        if json_out is not None:
+            _emit(json_out, dumps(diff_data(result)))
+        if page is not None and html_out is not None:
+            _emit(html_out, page(result, find_pair(result, 0, 1)))
+        if _view_wanted(quiet, json_out, html_out):
+            render_diff(result, _stdout_console(width), context=context)
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work))
+
+
+@app.command()
+def new(
+    report: Annotated[str, typer.Argument(help="The report to check.")],
+    more: Annotated[list[str] | None, typer.Argument(
+        help="More paths to compare with (as after --against), so that --against *.txt works.",
+        show_default=False)] = None,
+    against: Annotated[list[str] | None, typer.Option(
+        "--against", help="Reports to compare with: files, folders, globs (repeatable; more "
+                          "paths may follow without the flag).", show_default=False)] = None,
+    html_out: HtmlOpt = None,
+    json_out: Annotated[str | None, typer.Option(
+        "--json", help="Also write REPORT's entry (spans with sources, shares), its sources "
+                       "and its pairs as JSON here; - for stdout.")] = None,
+    width: WidthOpt = None,
+    threshold: ThresholdOpt = None,
+    boilerplate_docs: BoilerOpt = None,
+    lang: LangOpt = "auto",
+    jobs: JobsOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    max_file_size: MaxSizeOpt = None,
+    quiet: ViewQuietOpt = False,
+) -> None:
+    """Show what is new in REPORT compared with other reports, and where the rest came from."""
+
+    def work() -> int:
+        from dedup.export import dumps
+        from dedup.pipeline import check_new
+        from dedup.render.newview import new_data, render_new
+
+        config = config_from_options(threshold=threshold, boilerplate_docs=boilerplate_docs,
+                                     lang=lang, jobs=jobs, engine=engine, scheduler=scheduler,
+                                     max_file_size=max_file_size)
+        others = [*(against or []), *(more or [])]
+        if not against:
+            raise ConfigError("give the reports to compare with: --against PATH...")
+        _one_stdout(json=json_out, html=html_out)
+        page = _html_renderer("render_report_page") if html_out is not None else None
+        with _progress(not quiet) as progress:
+            result, index = check_new(report, others, config, progress=progress)
+        _report_skipped(result)
+        if len(result.documents) < 2:
+            raise NoInputError(f"nothing to compare {report} with: no readable documents "
+                               f"in {', '.join(others)}")
+        if json_out is not None:
+            _emit(json_out, dumps(new_data(result, index)))
+        if page is not None and html_out is not None:
+            _emit(html_out, page(result, index, standalone=True))
+        if _view_wanted(quiet, json_out, html_out):
+            render_new(result, index, _stdout_console(width))
+        return EXIT_SKIPPED if result.skipped else EXIT_OK
+
+    raise typer.Exit(_guard(work))
+
+
+@app.command()
+def phrases(
+    paths: PathsArg,
+    min_docs: Annotated[int | None, typer.Option(
+        "--min-docs", "--boilerplate-docs",
+        help="A phrase must occur in at least this many reports [default: 3, or 5% of the "
+             "corpus when more].", min=2)] = None,
+    sort: Annotated[str, typer.Option(
+        "--sort", help="count (occurrences), length, or docs (reports).")] = "count",
+    limit: Annotated[int | None, typer.Option(
+        "--limit", help="Show at most this many phrases (files get the same selection).",
+        min=1)] = None,
+    json_out: Annotated[str | None, typer.Option(
+        "--json", help="Also write the catalogue as JSON here; - for stdout.")] = None,
+    csv_out: Annotated[str | None, typer.Option(
+        "--csv", help="Also write the catalogue as CSV (UTF-8, header row; a BOM in files, "
+                      "for Excel) here; - for stdout.")] = None,
+    width: WidthOpt = None,
+    threshold: ThresholdOpt = None,
+    lang: LangOpt = "auto",
+    jobs: JobsOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    max_file_size: MaxSizeOpt = None,
+    quiet: ViewQuietOpt = False,
+) -> None:
+    """List the stock phrases: text found in many reports, with how often it occurs."""
+
+    def work() -> int:
+        from io import StringIO
+
+        from dedup.export import dumps
+        from dedup.pipeline import run
+        from dedup.render.phrasesview import (
+            SORT_KEYS,
+            phrases_csv,
+            phrases_data,
+            render_phrases,
+            sort_phrases,
+        )
+
+        if sort not in SORT_KEYS:
+            raise ConfigError(f"--sort must be one of {', '.join(SORT_KEYS)} (got {sort!r})")
+        config = config_from_options(threshold=threshold, boilerplate_docs=min_docs, lang=lang,
+                                     jobs=jobs, engine=engine, scheduler=scheduler,
+                                     max_file_size=max_file_size)
+        _one_stdout(json=json_out, csv=csv_out)
+        with _progress(not quiet) as progress:
+            result = run(paths, config, progress=progress)
+        _report_skipped(result)
+        chosen = sort_phrases(result.phrases, sort)[:limit]  # sort narrowed by the check
+        if json_out is not None:
+            _emit(json_out, dumps(phrases_data(result, chosen)))
+        if csv_out is not None:
+            buffer = StringIO(newline="")
+            phrases_csv(result, chosen, buffer)
+            _emit(csv_out, buffer.getvalue(), bom=csv_out != "-")
+        if _view_wanted(quiet, json_out, csv_out):
+            render_phrases(result, chosen, _stdout_console(width))
+        return EXIT_SKIPPED if result.skipped else EXIT_OK
+
+    raise typer.Exit(_guard(work))
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"dedup {__version__}")
@@ -214,7 +454,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False,
 ) -> None:
     """dedup: reused passages, stock phrases and new content across reports."""
 
