@@ -21,31 +21,9 @@ from typing import Any
 import pytest
 
 try:
-    from quality.cases import (
-        KINDS,
-        CaseScore,
-        Total,
-        aggregate,
-        english_cases,
-        provincial_cases,
-        provincial_dir,
-        run_case,
-        seed_cases,
-        total,
-    )
+    from quality import cases as qc
 except ModuleNotFoundError:  # tests/ itself is a package
-    from tests.quality.cases import (
-        KINDS,
-        CaseScore,
-        Total,
-        aggregate,
-        english_cases,
-        provincial_cases,
-        provincial_dir,
-        run_case,
-        seed_cases,
-        total,
-    )
+    from tests.quality import cases as qc  # type: ignore[no-redef]  # same module
 
 BASELINE_FILE = Path(__file__).with_name("unique_baseline.json")
 BASELINE: dict[str, Any] = json.loads(BASELINE_FILE.read_text(encoding="utf-8"))
@@ -53,7 +31,7 @@ GENERATION: dict[str, Any] = BASELINE["cases"]
 METRICS = ("precision", "recall", "f1")
 
 
-def _scan_cases(cases: Sequence[Any], folder: Path) -> list[CaseScore]:
+def _scan_cases(cases: Sequence[qc.Case], folder: Path) -> list[qc.CaseScore]:
     try:
         importlib.import_module("dedup.pipeline")
     except ImportError as exc:
@@ -63,41 +41,41 @@ def _scan_cases(cases: Sequence[Any], folder: Path) -> list[CaseScore]:
 
     # jobs=1: every case is two to five short documents, and CI machines are shared.
     config = Config(jobs=1)
-    return [run_case(c, folder, lambda p: scan(p, config), baselines=("sentence",))
+    return [qc.run_case(c, folder, lambda p: scan(p, config), baselines=("sentence",))
             for c in cases]
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory: pytest.TempPathFactory) -> list[CaseScore]:
+def scores(tmp_path_factory: pytest.TempPathFactory) -> list[qc.CaseScore]:
     """dedup on the seed-based Chinese cases and the English cases, once for all checks."""
     opts = {"split": GENERATION["split"], "per_kind": GENERATION["per_kind"],
             "seed": GENERATION["seed"]}
-    cases = seed_cases(**opts) + english_cases(**opts)
+    cases = qc.seed_cases(**opts) + qc.english_cases(**opts)
     return _scan_cases(cases, tmp_path_factory.mktemp("unique-gate"))
 
 
 @pytest.fixture(scope="module")
-def provincial_scores(tmp_path_factory: pytest.TempPathFactory) -> list[CaseScore]:
-    if not provincial_dir().is_dir():
-        pytest.skip(f"provincial reports not found at {provincial_dir()}; set DEDUP_CORPORA "
+def provincial_scores(tmp_path_factory: pytest.TempPathFactory) -> list[qc.CaseScore]:
+    if not qc.provincial_dir().is_dir():
+        pytest.skip(f"provincial reports not found at {qc.provincial_dir()}; set DEDUP_CORPORA "
                     "to the folder holding zh-provincial-2026 to run these cases")
-    cases = provincial_cases(split=GENERATION["split"],
+    cases = qc.provincial_cases(split=GENERATION["split"],
                              per_kind=GENERATION["provincial_per_kind"],
                              seed=GENERATION["seed"])
     return _scan_cases(cases, tmp_path_factory.mktemp("unique-gate-prov"))
 
 
-def _table(scores: Sequence[CaseScore]) -> str:
+def _table(scores: Sequence[qc.CaseScore]) -> str:
     lines = [f"{'lang':4} {'kind':9} {'cases':>5} {'P':>6} {'R':>6} {'F1':>6} {'difflib':>7}"]
-    for (lang, kind), t in sorted(aggregate(scores, lambda s: (s.lang, s.kind)).items(),
-                                  key=lambda kv: (kv[0][0], KINDS.index(kv[0][1]))):
+    for (lang, kind), t in sorted(qc.aggregate(scores, lambda s: (s.lang, s.kind)).items(),
+                                  key=lambda kv: (kv[0][0], qc.KINDS.index(kv[0][1]))):
         c, d = t.counts, t.baselines.get("sentence")
         lines.append(f"{lang:4} {kind:9} {t.cases:5d} {c.precision:6.3f} {c.recall:6.3f} "
                      f"{c.f1:6.3f} {d.f1 if d else float('nan'):7.3f}")
     return "\n".join(lines)
 
 
-def _check(tot: Total, group: str, scores: Sequence[CaseScore]) -> None:
+def _check(tot: qc.Total, group: str, scores: Sequence[qc.CaseScore]) -> None:
     floors = BASELINE["floors"][group]
     c = tot.counts
     got = {"precision": c.precision, "recall": c.recall, "f1": c.f1}
@@ -114,17 +92,17 @@ def test_baseline_file_is_well_formed() -> None:
     assert GENERATION["split"] == "dev", "the gate runs the dev split; test is held out"
 
 
-def test_overall_floors(scores: list[CaseScore]) -> None:
-    _check(total(scores), "overall", scores)
+def test_overall_floors(scores: list[qc.CaseScore]) -> None:
+    _check(qc.total(scores), "overall", scores)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_language_floors(scores: list[CaseScore], lang: str) -> None:
+def test_language_floors(scores: list[qc.CaseScore], lang: str) -> None:
     mine = [s for s in scores if s.lang == lang]
-    assert {s.kind for s in mine} == set(KINDS)
-    _check(total(mine), lang, mine)
+    assert {s.kind for s in mine} == set(qc.KINDS)
+    _check(qc.total(mine), lang, mine)
 
 
 @pytest.mark.corpora
-def test_provincial_floors(provincial_scores: list[CaseScore]) -> None:
-    _check(total(provincial_scores), "zh-prov", provincial_scores)
+def test_provincial_floors(provincial_scores: list[qc.CaseScore]) -> None:
+    _check(qc.total(provincial_scores), "zh-prov", provincial_scores)
