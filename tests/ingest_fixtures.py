@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,26 +87,36 @@ def write_docx_bomb(path: Path, *, megabytes: int = 600, lie: bool = False) -> P
     """A small .docx whose word/document.xml expands to ``megabytes`` MiB of spaces.
 
     With ``lie`` the archive's headers claim the member is only 1000 bytes, as a bomb
-    built to slip past a header check would.
+    built to slip past a header check would. Built in well under a second: one MiB is
+    deflated once (ending in a full flush, so no block refers back past it) and the
+    compressed piece is repeated; only the CRC is computed over all the data.
     """
     chunk = b" " * (1 << 20)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w") as member:
-            for _ in range(megabytes):
-                member.write(chunk)
-    if lie:
-        data = bytearray(path.read_bytes())
-        name = b"word/document.xml"
-        real, fake = struct.pack("<I", megabytes << 20), struct.pack("<I", 1000)
-        # (signature, offset of the uncompressed size, offset of the name) in the local
-        # header and in the central directory entry.
-        for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
-            for start in _all(data, signature):
-                if data[start + name_at : start + name_at + len(name)] == name:
-                    assert data[start + size_at : start + size_at + 4] == real
-                    data[start + size_at : start + size_at + 4] = fake
-        path.write_bytes(bytes(data))
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    deflated = piece * megabytes + b"\x03\x00"  # + an empty final block
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(chunk, crc)
+    size = 1000 if lie else megabytes << 20
+    out = bytearray()
+    central = bytearray()
+    types = b"<Types/>"
+    members = [  # (name, stored bytes, method: 0 stored / 8 deflated, crc, uncompressed size)
+        (b"[Content_Types].xml", types, 0, zlib.crc32(types), len(types)),
+        (b"word/document.xml", deflated, 8, crc, size),
+    ]
+    for name, data, method, member_crc, length in members:
+        offset = len(out)
+        common = struct.pack("<HHHHHIII", 20, 0, method, 0, 0x21, member_crc, len(data), length)
+        out += b"PK\x03\x04" + common + struct.pack("<HH", len(name), 0) + name + data
+        central += b"PK\x01\x02" + struct.pack("<H", 20) + common
+        central += struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0, offset) + name
+    start = len(out)
+    out += central + b"PK\x05\x06" + struct.pack(
+        "<HHHHIIH", 0, 0, len(members), len(members), len(central), start, 0
+    )
+    path.write_bytes(bytes(out))
     return path
 
 

@@ -12,6 +12,7 @@ import hashlib
 import os
 import stat
 import sys
+from typing import BinaryIO
 
 from dedup.config import Config
 from dedup.ingest.decode import decode_text
@@ -88,7 +89,7 @@ def read_bytes(entry: Entry, limit: int) -> bytes:
     """The file's bytes, read once (read-only); refuses more than ``limit`` bytes."""
     too_large = f"over the {human_size(limit)} limit; raise it with --max-file-size"
     if entry.is_stdin:
-        data = sys.stdin.buffer.read(limit + 1)
+        data = _read_at_most(sys.stdin.buffer, limit + 1)
         if len(data) > limit:
             raise Unreadable(f"standard input is {too_large}")
         return data
@@ -99,7 +100,10 @@ def read_bytes(entry: Entry, limit: int) -> bytes:
                 raise Unreadable("is a folder, not a file")
             if stat.S_ISREG(st.st_mode) and st.st_size > limit:
                 raise Unreadable(f"file is {human_size(st.st_size)}, {too_large}")
-            data = f.read(limit + 1)
+            # read(n) allocates n bytes up front: ask for what the file says it holds (+1 to
+            # notice growth), not for the limit.
+            expected = st.st_size if stat.S_ISREG(st.st_mode) else 0
+            data = _read_at_most(f, limit + 1, first=expected + 1)
     except FileNotFoundError as exc:
         raise Unreadable("file disappeared before it could be read") from exc
     except PermissionError as exc:
@@ -111,3 +115,21 @@ def read_bytes(entry: Entry, limit: int) -> bytes:
     if len(data) > limit:
         raise Unreadable(f"file grew while it was read and is {too_large}")
     return data
+
+
+_CHUNK = 1024 * 1024
+
+
+def _read_at_most(stream: BinaryIO, most: int, *, first: int = _CHUNK) -> bytes:
+    """Up to ``most`` bytes of ``stream``, without allocating ``most`` bytes up front."""
+    chunks: list[bytes] = []
+    got = 0
+    want = min(first, most)
+    while got < most:
+        chunk = stream.read(want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+        want = min(_CHUNK, most - got)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
