@@ -211,15 +211,32 @@ def edit_chars(s: str, rng: random.Random, lang: Lang) -> str:
     return _apply(s, edits)
 
 
+#: Filler adverbs go where an adverb can stand: before a character that commonly starts a
+#: verb (zh), before a verb-like word or after an auxiliary (en). The lists are rough; any
+#: other spot is the fallback.
+_ZH_VERB_START = set("推加提强完落深坚实建优抓做开促保扩发健统培支引聚增创打拓稳守筑服")
+_EN_VERB = re.compile(
+    r"[a-z]+(?:ed|ing)|fell|rose|grew|met|made|took|kept|make|take|keep|support|improve|"
+    r"reduce|build|increase|deliver|develop|work|help"
+)
+_EN_AUX = {"was", "were", "is", "are", "has", "have", "had", "will", "be", "been", "to"}
+
+
+def _filler_spots(s: str, lang: Lang) -> list[int]:
+    if lang == "zh":
+        cjk = [i for i in range(1, len(s)) if _CJK.match(s[i]) and _CJK.match(s[i - 1])]
+        return [i for i in cjk if s[i] in _ZH_VERB_START] or cjk
+    words = [m for m in _WORD.finditer(s) if m.start() and s[m.start() - 1] == " "]
+    good = [m.start() for m in words if _EN_VERB.fullmatch(m.group())
+            or s[:m.start()].split()[-1].lower() in _EN_AUX]
+    return good or [m.start() for m in words]
+
+
 def edit_filler(s: str, rng: random.Random, lang: Lang) -> str:
     """Insert filler words (进一步, 切实 … / further, actively …) worth 5-10% of ``s``."""
     budget = _rate(rng, s)
-    if lang == "zh":
-        spots = [i for i in range(1, len(s)) if _CJK.match(s[i - 1]) and _CJK.match(s[i])]
-        pool: Sequence[str] = ZH_FILLERS
-    else:
-        spots = [m.start() for m in _WORD.finditer(s)][1:]
-        pool = EN_FILLERS
+    spots = _filler_spots(s, lang)
+    pool = ZH_FILLERS if lang == "zh" else EN_FILLERS
     edits: dict[int, tuple[int, str]] = {}
     added = 0
     while added < budget and len(edits) < len(spots):
