@@ -14,7 +14,6 @@ Nothing binary is committed: .docx files are made with python-docx, PDFs with re
 from __future__ import annotations
 
 import struct
-import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -17,9 +17,18 @@ from dedup.ingest.failure import BinaryContent, Unreadable
 
 SEEDS = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
 SEED_TEXT = "".join(p.read_text(encoding="utf-8") for p in SEEDS) or ZH_SIMPLIFIED * 20
-JAPANESE = "本日は晴天なり。政府は今年の経済成長率を三パーセントと見込んでいます。国民の皆様に感謝申し上げます。"
-KOREAN = "안녕하세요. 오늘은 날씨가 좋습니다. 정부는 올해 경제 성장률을 3퍼센트로 전망했습니다. 감사합니다."
-FRENCH = "Le gouvernement a présenté son rapport annuel : les dépenses ont augmenté de 5 %, « modérée »."
+JAPANESE = (
+    "本日は晴天なり。政府は今年の経済成長率を三パーセントと見込んでいます。"
+    "国民の皆様に感謝申し上げます。"
+)
+KOREAN = (
+    "안녕하세요. 오늘은 날씨가 좋습니다. 정부는 올해 경제 성장률을 3퍼센트로 전망했습니다. "
+    "감사합니다."
+)
+FRENCH = (
+    "Le gouvernement a présenté son rapport annuel : les dépenses ont augmenté de 5 %, "
+    "« modérée »."
+)
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ def test_folder_is_recursive_sorted_and_ids_are_relative(tmp_path: Path) -> None
         _write(tmp_path / "seeds", rel)
     docs, _ = load([str(tmp_path / "seeds")], Config())
     assert [d.id for d in docs] == ["000_x", "A", "a/b/c", "a/z", "b"]
-    assert docs[0].path == os.path.join(str(tmp_path / "seeds"), "000_x.txt")
+    assert docs[0].path == str(tmp_path / "seeds" / "000_x.txt")
 
 
 def test_path_is_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,7 +47,9 @@ def test_path_is_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert (docs[0].id, docs[0].path) == ("000_x", "./seeds/000_x.txt")
 
 
-def test_several_paths_and_the_same_file_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_several_paths_and_the_same_file_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _write(tmp_path, "d/a.txt")
     _write(tmp_path, "e.txt")
     monkeypatch.chdir(tmp_path)
@@ -57,7 +59,8 @@ def test_several_paths_and_the_same_file_twice(tmp_path: Path, monkeypatch: pyte
 
 
 def test_glob_not_expanded_by_the_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for rel in ("seeds/000_x.txt", "seeds/001_y.txt", "seeds/notes.md", "r/2022/a.txt", "r/2023/a.txt"):
+    rels = ("seeds/000_x.txt", "seeds/001_y.txt", "seeds/notes.md", "r/2022/a.txt", "r/2023/a.txt")
+    for rel in rels:
         _write(tmp_path, rel)
     monkeypatch.chdir(tmp_path)
     assert _ids(["seeds/*.txt"]) == ["000_x", "001_y"]
@@ -67,7 +70,9 @@ def test_glob_not_expanded_by_the_shell(tmp_path: Path, monkeypatch: pytest.Monk
     assert skipped == [Skipped("nothing/*.txt", "no files match this pattern")]
 
 
-def test_a_file_whose_name_looks_like_a_glob_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_whose_name_looks_like_a_glob_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _write(tmp_path, "report[1].txt")
     monkeypatch.chdir(tmp_path)
     assert _ids(["report[1].txt"]) == ["report[1]"]

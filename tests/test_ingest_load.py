@@ -21,7 +21,8 @@ from dedup.model import Document, Skipped
 
 def test_hostile_corpus(tmp_path: Path) -> None:
     corpus = hostile_corpus(tmp_path)
-    before = {p: p.read_bytes() for p in corpus.root.rglob("*") if p.is_file() and not p.is_symlink()}
+    files = [p for p in corpus.root.rglob("*") if p.is_file() and not p.is_symlink()]
+    before = {p: p.read_bytes() for p in files}
     calls: list[tuple[str, int, int]] = []
     docs, skipped = load([str(corpus.root)], Config(), progress=lambda *a: calls.append(a))
     assert {d.id for d in docs} == corpus.good_ids
@@ -68,7 +69,8 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(reader, "open", denied, raising=False)
     _, skipped = load([str(tmp_path)], Config())
-    assert skipped == [Skipped(str(tmp_path / "a.txt"), "permission denied (cannot read the file)")]
+    reason = "permission denied (cannot read the file)"
+    assert skipped == [Skipped(str(tmp_path / "a.txt"), reason)]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read a file without read permission")
@@ -80,26 +82,29 @@ def test_unreadable_file_for_real(tmp_path: Path) -> None:
     assert "permission denied" in skipped[0].reason
 
 
-def test_file_vanishes_or_changes_after_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_vanishes_or_changes_after_discovery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "gone.txt").write_text(ENGLISH)
     (tmp_path / "changed.txt").write_text(ENGLISH)
     original = reader.read_bytes
 
     def racing(entry: reader.Entry, limit: int) -> bytes:
         if entry.path.endswith("gone.txt"):
-            os.unlink(entry.path)
+            Path(entry.path).unlink()
         else:
             Path(entry.path).write_text("changed " + ENGLISH)
         return original(entry, limit)
 
     monkeypatch.setattr(reader, "read_bytes", racing)
     docs, skipped = load([str(tmp_path)], Config())
-    assert skipped == [Skipped(str(tmp_path / "gone.txt"), "file disappeared before it could be read")]
+    reason = "file disappeared before it could be read"
+    assert skipped == [Skipped(str(tmp_path / "gone.txt"), reason)]
     assert docs[0].text == "changed " + ENGLISH
     assert docs[0].sha256 == hashlib.sha256(docs[0].text.encode()).hexdigest()
 
 
-def test_unknown_extensions_are_sniffed_in_folders_but_explicit_files_attempted(tmp_path: Path) -> None:
+def test_unknown_extensions_sniffed_in_folders_explicit_files_attempted(tmp_path: Path) -> None:
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
@@ -153,10 +158,14 @@ _NAME = st.text(
 _EXT = st.sampled_from(["", ".txt", ".md", ".html", ".docx", ".pdf", ".dat", ".TXT"])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_FIXTURE_OK = [HealthCheck.function_scoped_fixture]  # each example makes its own folder
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE_OK)
 @given(st.dictionaries(st.tuples(_NAME, _EXT).map("".join), st.binary(max_size=300), max_size=6))
-def test_load_never_raises_and_accounts_for_every_file(tmp_path_factory: pytest.TempPathFactory,
-                                                       files: dict[str, bytes]) -> None:
+def test_load_never_raises_and_accounts_for_every_file(
+    tmp_path_factory: pytest.TempPathFactory, files: dict[str, bytes]
+) -> None:
     root = tmp_path_factory.mktemp("any")
     for name, data in files.items():
         (root / name).write_bytes(data)
@@ -171,10 +180,12 @@ def test_load_never_raises_and_accounts_for_every_file(tmp_path_factory: pytest.
         assert doc.sha256 == hashlib.sha256(files[Path(doc.path).name]).hexdigest()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=_FIXTURE_OK)
 @given(st.lists(st.text(string.ascii_letters + "中文报告", min_size=1, max_size=8), min_size=1,
                 max_size=5, unique=True))
-def test_ids_are_unique_across_roots(tmp_path_factory: pytest.TempPathFactory, names: list[str]) -> None:
+def test_ids_are_unique_across_roots(
+    tmp_path_factory: pytest.TempPathFactory, names: list[str]
+) -> None:
     base = tmp_path_factory.mktemp("roots")
     for root in ("r1", "r2"):
         for name in names:
