@@ -313,9 +313,11 @@ def _row_cells(row: Row, text_a: str, text_b: str, context: int | None
     left = _marked(text_a, *row.a, [(e.a_start, e.a_end) for e in row.edits], "a")
     right = _marked(text_b, *row.b, [(e.b_start, e.b_end) for e in row.edits], "b")
     if row.moved:
-        label = Text(f"{GUTTER_MOVED} moved: in B at line {_line_of(text_b, row.b[0])} "
+        moved = Text(end="")
+        moved.append(f"{GUTTER_MOVED} moved: in B at line {_line_of(text_b, row.b[0])} "
                      f"(char {row.b[0]})\n", style=STYLE_MOVED)
-        return left, GUTTER_MOVED, label + right
+        moved.append_text(right)
+        return left, GUTTER_MOVED, moved
     edited = any(e.a_end > e.a_start or e.b_end > e.b_start for e in row.edits)
     return left, GUTTER_EDITED if edited else GUTTER_SAME, right
 
