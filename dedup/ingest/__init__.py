@@ -17,6 +17,7 @@ it is the decoded file with no newline translation.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 from dedup.config import Config
@@ -54,15 +55,11 @@ def load(
             if isinstance(item, Skipped):
                 skipped.append(item)
                 continue
-            try:
-                docs.append(read_entry(item, ids[item], config, pdf))
-            except Unreadable as exc:
-                skipped.append(Skipped(item.path, exc.reason))
-            except MemoryError:
-                skipped.append(Skipped(item.path, "not enough memory to read this file"))
-            except Exception as exc:  # one bad file must never stop a scan
-                reason = f"unexpected error while reading ({type(exc).__name__}: {exc})"
-                skipped.append(Skipped(item.path, reason + "; please report it"))
+            result = _read(item, ids[item], config, pdf)
+            if isinstance(result, Document):
+                docs.append(result)
+            else:
+                skipped.append(result)
             done += 1
             if progress is not None:
                 progress("read", done, len(entries))
@@ -77,18 +74,23 @@ def read_document(path: str, config: Config) -> Document:
         for item in items:
             if isinstance(item, Skipped):
                 raise InputError(item.path, item.reason)
-        what = "is a folder" if len(entries) > 1 or not entries else "matches several files"
+        what = "is a folder" if os.path.isdir(path) else "matches several files"  # noqa: PTH112
         raise InputError(path, f"{what}; name a single file")
-    docs, skipped = _read_one(entries[0], config)
-    if skipped is not None:
-        raise InputError(skipped.path, skipped.reason)
-    assert docs is not None
-    return docs
-
-
-def _read_one(entry: Entry, config: Config) -> tuple[Document | None, Skipped | None]:
     with PdfExtractor(timeout=config.pdf_timeout) as pdf:
-        try:
-            return read_entry(entry, assign_ids([entry])[0], config, pdf), None
-        except Unreadable as exc:
-            return None, Skipped(entry.path, exc.reason)
+        result = _read(entries[0], assign_ids(entries)[0], config, pdf)
+    if isinstance(result, Skipped):
+        raise InputError(result.path, result.reason)
+    return result
+
+
+def _read(entry: Entry, doc_id: str, config: Config, pdf: PdfExtractor) -> Document | Skipped:
+    """Read one file; every failure becomes a Skipped with a reason, never an exception."""
+    try:
+        return read_entry(entry, doc_id, config, pdf)
+    except Unreadable as exc:
+        return Skipped(entry.path, exc.reason)
+    except MemoryError:
+        return Skipped(entry.path, "not enough memory to read this file")
+    except Exception as exc:  # one bad file must never stop a scan
+        reason = f"unexpected error while reading ({type(exc).__name__}: {exc})"
+        return Skipped(entry.path, reason + "; please report it")

@@ -81,6 +81,7 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 )
 #: Control characters that do not occur in text (tab, newlines, form feed, ESC do).
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 _ESCAPED = re.compile("[\udc80-\udcff]")
 _CONTROL_BYTES = bytes([*range(0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
 
@@ -186,6 +187,9 @@ def _utf8(data: bytes) -> Decoded | None:
 
 
 def _short_and_ambiguous(data: bytes, text: str) -> bool:
+    high_bytes = len(data) - len(data.translate(None, _HIGH_BYTES))
+    if not high_bytes or high_bytes > 4 * SHORT_UTF8_AMBIGUOUS:
+        return False  # cheap exit for ASCII and for every real document
     non_ascii = [ch for ch in text if ord(ch) >= 0x80]
     if not non_ascii or len(non_ascii) > SHORT_UTF8_AMBIGUOUS:
         return False
@@ -213,7 +217,7 @@ def _legacy(data: bytes) -> Decoded:
         )
     matches = from_bytes(data, cp_isolation=list(SINGLE_BYTE_CANDIDATES))
     best = matches.best()
-    ascii_share = len(data.translate(None, bytes(range(0x80, 0x100)))) / len(data)
+    ascii_share = len(data.translate(None, _HIGH_BYTES)) / len(data)
     controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
     if (
         best is not None
