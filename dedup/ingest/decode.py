@@ -82,7 +82,6 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 #: Control characters that do not occur in text (tab, newlines, form feed, ESC do).
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
-_ESCAPED = re.compile("[\udc80-\udcff]")
 _CONTROL_BYTES = bytes([*range(0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
 
 
@@ -176,9 +175,10 @@ def _utf8(data: bytes) -> Decoded | None:
                 "too short to tell UTF-8 from a legacy Chinese encoding; " + CONVERT_HINT
             )
         return Decoded(text, "utf-8")
-    escaped = data.decode("utf-8", errors="surrogateescape")
-    invalid = len(_ESCAPED.findall(escaped))
-    valid = len(escaped) - len(escaped.encode("ascii", errors="ignore")) - invalid
+    escaped = data.decode("utf-8", errors="surrogateescape")  # one U+DCxx per invalid byte
+    invalid = len(data) - len(escaped.encode("utf-8", errors="ignore"))
+    ascii_chars = len(data.translate(None, _HIGH_BYTES))
+    valid = len(escaped) - invalid - ascii_chars
     if valid < MIN_VALID_PER_INVALID * invalid:
         return None
     text = data.decode("utf-8", errors="replace")
