@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 
 from dedup.candidates import Forms
 from dedup.config import Resolved
@@ -42,6 +42,10 @@ MAX_GAP = 120
 #: better of alignment similarity and overlap of content shingles): an edited stretch
 #: between two seeds, rather than a sentence dropped, added or replaced.
 GAP_SIMILARITY = 0.4
+#: Whole sentences shorter than ``min_passage`` (headings, short sentences moved alone)
+#: count as reuse when at least this many tokens align and the similarity is this high.
+MIN_SENTENCE_MATCH = 5
+WHOLE_SENTENCE_SCORE = 0.8
 #: Share of a clause or sentence that may be left outside a passage and still be
 #: snapped into it (edits at the very start or end of a reused sentence).
 SNAP_SHARE = 0.25
@@ -269,9 +273,14 @@ def _gap_ok(pa: Prepared, pb: Prepared, c: _Cluster, s: _Cluster, forms: Forms) 
     if min(wa, wb) == 0:
         return False  # text on one side only: added or dropped
     sa, sb = ta.text[ga[0] : ga[1]], tb.text[gb[0] : gb[1]]
-    if similarity(sa, sb) >= GAP_SIMILARITY:
+    # Coverage of the longer gap, not a symmetric similarity: a gap holding the other
+    # gap's text plus a sentence of its own is an insertion, however similar the rest.
+    longer = max(len(sa), len(sb))
+    if LCSseq.similarity(sa, sb) >= GAP_SIMILARITY * longer:
         return True
-    return _dice(forms.content_shingles(sa), forms.content_shingles(sb)) >= GAP_SIMILARITY
+    xa, xb = forms.content_shingles(sa), forms.content_shingles(sb)
+    common = len(np.intersect1d(xa, xb, assume_unique=True))
+    return common > 0 and common >= GAP_SIMILARITY * max(len(xa), len(xb))
 
 
 def _chain(pa: Prepared, pb: Prepared, seeds: Iterable[Rect], forms: Forms) -> list[_Cluster]:
@@ -326,14 +335,30 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
     for c in _chain(pa, pb, seeds, forms):
         wa = _matched_weight(ta, c.a_lo, c.a_hi, ((r[0], r[1]) for r in c.seeds), stock_a)
         wb = _matched_weight(tb, c.b_lo, c.b_hi, ((r[2], r[3]) for r in c.seeds), stock_b)
-        if wa < min_weight or wb < min_weight:
-            continue
+        if min(wa, wb) == 0:
+            continue  # nothing but stock phrasing: labelled from the phrases, not a pair
         a_start, a_end = _snap(pa, c.a_lo, c.a_hi)
         b_start, b_end = _snap(pb, c.b_lo, c.b_hi)
+        if min(wa, wb) < min_weight and not _short_sentence_match(
+                pa, pb, (a_start, a_end, b_start, b_end)):
+            continue
         spans.append((a_start, a_end, b_start, b_end))
         weights.append(min(wa, wb))
     spans = _one_per_region(_merge_overlaps(spans), spans, weights)
     return [_match(ta, tb, text_a, text_b, s) for s in spans]
+
+
+def _short_sentence_match(pa: Prepared, pb: Prepared, span: tuple[int, int, int, int]) -> bool:
+    """A passage below the minimum weight still counts when it is whole sentences on
+    both sides that nearly agree: a short heading or sentence moved elsewhere."""
+    a_start, a_end, b_start, b_end = span
+    if not (_whole_sentences(pa, a_start, a_end) and _whole_sentences(pb, b_start, b_end)):
+        return False
+    a_lo, a_hi = _tok_range(pa.tokens, a_start, a_end)
+    b_lo, b_hi = _tok_range(pb.tokens, b_start, b_end)
+    sa, sb = pa.tokens.text[a_lo:a_hi], pb.tokens.text[b_lo:b_hi]
+    matched = LCSseq.similarity(sa, sb)
+    return matched >= MIN_SENTENCE_MATCH and similarity(sa, sb) >= WHOLE_SENTENCE_SCORE
 
 
 def _one_per_region(spans: list[tuple[int, int, int, int]],
@@ -377,20 +402,35 @@ def _merge_overlaps(spans: list[tuple[int, int, int, int]]) -> list[tuple[int, i
 
 
 def _snap(prep: Prepared, lo: int, hi: int) -> tuple[int, int]:
-    """Text offsets of tokens ``[lo, hi)``, widened to whole segments when nearly whole."""
+    """Text offsets of tokens ``[lo, hi)``, widened to whole segments when nearly whole.
+
+    The sentence is tried before the clause, so a sentence whose first clause was
+    edited is still reported whole.
+    """
     tok = prep.tokens
     start, end = int(tok.starts[lo]), int(tok.ends[hi - 1])
-    head = prep.innermost(lo)
-    if head is not None:
-        left = tok.weight(head.tok_start, lo)
-        if left <= SNAP_SHARE * tok.weight(head.tok_start, head.tok_end):
+    for layer in (prep.sentences, prep.clauses):
+        head = layer.containing(lo)
+        if head is not None and tok.weight(head.tok_start, lo) <= SNAP_SHARE * tok.weight(
+                head.tok_start, head.tok_end):
             start = head.start
-    tail = prep.innermost(hi - 1)
-    if tail is not None:
-        right = tok.weight(hi, tail.tok_end)
-        if right <= SNAP_SHARE * tok.weight(tail.tok_start, tail.tok_end):
+            break
+    for layer in (prep.sentences, prep.clauses):
+        tail = layer.containing(hi - 1)
+        if tail is not None and tok.weight(hi, tail.tok_end) <= SNAP_SHARE * tok.weight(
+                tail.tok_start, tail.tok_end):
             end = tail.end
+            break
     return start, end
+
+
+def _whole_sentences(prep: Prepared, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` begins and ends on sentence boundaries."""
+    lo, hi = _tok_range(prep.tokens, start, end)
+    if hi <= lo:
+        return False
+    first, last = prep.sentences.containing(lo), prep.sentences.containing(hi - 1)
+    return first is not None and last is not None and first.start == start and last.end == end
 
 
 def _tok_range(tok: Tokens, start: int, end: int) -> tuple[int, int]:
