@@ -556,7 +556,7 @@ def make_case(
 def _case_set(
     label: str, lang: Lang, texts: dict[str, str], a_names: Sequence[str],
     pool: Sequence[str], *, split: str, per_kind: int, seed: int, kinds: Sequence[str],
-    distractor_kinds: Sequence[str] = ("mixed",),
+    distractor_kinds: Sequence[str] = ("moved", "added", "mixed"),
 ) -> list[Case]:
     cases = []
     for ki, kind in enumerate(kinds):
