@@ -284,7 +284,14 @@ def test_fold_cuts_words_longer_than_a_line() -> None:
 
 
 def test_show_text_for_display() -> None:
-    assert show_text("一\r\n\r\n\u3000\u3000二\x1b[31m") == "一\n二␛[31m"
+    assert show_text("一\r\n\r\n\u3000\u3000二\x1b[31m\tx") == "一\n二␛[31m x"
+
+
+def test_tabs_do_not_widen_a_column() -> None:
+    console = Console(file=StringIO(), width=40, color_system=None)
+    console.print(fold(Text(show_text("a\tb\t" * 10)), 40))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert all(cell_len(line) <= 40 for line in out.splitlines())
 
 
 _ALPHABET = st.sampled_from(list("中文字，。、“”（）《》abcXYZ 12%.-\n\t\u3000"))
@@ -293,7 +300,7 @@ _ALPHABET = st.sampled_from(list("中文字，。、“”（）《》abcXYZ 12%
 @settings(max_examples=200, deadline=None)
 @given(st.text(_ALPHABET, max_size=80), st.integers(2, 30))
 def test_fold_fits_and_loses_no_visible_character(s: str, width: int) -> None:
-    s = s.replace("\t", " ")
+    s = show_text(s)  # as the views call it: no tabs, no control characters
     folded = fold(Text(s), width).plain
     for line in folded.split("\n"):
         assert cell_len(line) <= width

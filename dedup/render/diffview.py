@@ -78,14 +78,16 @@ _FLIP: dict[EditOp, EditOp] = {"insert": "delete", "delete": "insert", "replace"
 
 def show_text(raw: str) -> str:
     """Document text as displayed: one line break for any run of blank lines and
-    indentation, ``\\r\\n`` as ``\\n``, control characters made visible (:func:`plain`).
+    indentation, ``\\r\\n`` as ``\\n``, a tab as a space (a terminal would expand it past
+    the column), control characters made visible (:func:`plain`).
 
     Display only; offsets always index the original text.
 
-    >>> show_text("a\\r\\n\\r\\n\\u3000\\u3000b\\x1b[1m")
-    'a\\nb␛[1m'
+    >>> show_text("a\\r\\n\\r\\n\\u3000\\u3000b\\tc\\x1b[1m")
+    'a\\nb c␛[1m'
     """
-    return plain(_BREAK.sub("\n", raw.replace("\r\n", "\n")), single_line=False).plain
+    text = _BREAK.sub("\n", raw.replace("\r\n", "\n")).replace("\t", " ")
+    return plain(text, single_line=False).plain
 
 
 def pct(value: float) -> str:
