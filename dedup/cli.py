@@ -184,15 +184,26 @@ def _emit(dest: str, content: str, *, bom: bool = False) -> None:
 
 def _html_renderer(name: str) -> Callable[..., str]:
     """``dedup.render.html.<name>``, or a usage error when this build has no HTML pages."""
+    why = "it is missing"
     try:
         html: object = importlib.import_module("dedup.render.html")
-    except ImportError:
-        html = None
+    except ImportError as exc:
+        html, why = None, f"it cannot be loaded: {exc}"
     fn = getattr(html, name, None)
     if not callable(fn):
         raise ConfigError(f"--html is not available: this dedup has no HTML renderer "
-                          f"(dedup.render.html.{name}); leave out --html")
+                          f"(dedup.render.html.{name}; {why}); leave out --html")
     return fn  # type: ignore[no-any-return]  # checked callable; returns the page as str
+
+
+def _show_view(render: Callable[[Console], None], width: int | None,
+               *outputs: str | None) -> None:
+    """Print a view on stdout, then the files written (outputs that are not stdout)."""
+    console = _stdout_console(width)
+    render(console)
+    for dest in outputs:
+        if dest is not None and dest != "-":
+            console.print(f"written: {dest}", markup=False, style="dim")
 
 
 def _view_wanted(quiet: bool, *outputs: str | None) -> bool:
@@ -321,7 +332,8 @@ def diff(
         if page is not None and html_out is not None:
             _emit(html_out, page(result, find_pair(result, 0, 1)))
         if _view_wanted(quiet, json_out, html_out):
-            render_diff(result, _stdout_console(width), context=context)
+            _show_view(lambda c: render_diff(result, c, context=context), width,
+                       json_out, html_out)
         return EXIT_OK
 
     raise typer.Exit(_guard(work))
@@ -376,7 +388,7 @@ def new(
         if page is not None and html_out is not None:
             _emit(html_out, page(result, index, standalone=True))
         if _view_wanted(quiet, json_out, html_out):
-            render_new(result, index, _stdout_console(width))
+            _show_view(lambda c: render_new(result, index, c), width, json_out, html_out)
         return EXIT_SKIPPED if result.skipped else EXIT_OK
 
     raise typer.Exit(_guard(work))
@@ -440,7 +452,7 @@ def phrases(
             phrases_csv(result, chosen, buffer)
             _emit(csv_out, buffer.getvalue(), bom=csv_out != "-")
         if _view_wanted(quiet, json_out, csv_out):
-            render_phrases(result, chosen, _stdout_console(width))
+            _show_view(lambda c: render_phrases(result, chosen, c), width, json_out, csv_out)
         return EXIT_SKIPPED if result.skipped else EXIT_OK
 
     raise typer.Exit(_guard(work))
