@@ -35,6 +35,8 @@ __all__ = [
     "diff_rows",
     "find_pair",
     "fold",
+    "marked",
+    "merge_marks",
     "pct",
     "render_diff",
     "show_text",
@@ -251,35 +253,36 @@ def diff_rows(result: ScanResult, a: int = 0, b: int = 1) -> list[Row]:
                      _oriented(find_pair(result, a, b), a))
 
 
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Non-empty ranges sorted, touching or overlapping ones joined.
+def merge_marks(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Non-empty ranges of ``text``, sorted; ranges that overlap, touch or have only
+    whitespace between them are joined (one bracket reads better than many).
 
-    >>> _merged([(5, 7), (0, 2), (2, 4), (9, 9)])
-    [(0, 4), (5, 7)]
+    >>> merge_marks("ab cd xefg", [(7, 9), (0, 2), (3, 5), (9, 9)])
+    [(0, 5), (7, 9)]
     """
     out: list[tuple[int, int]] = []
     for lo, hi in sorted(r for r in ranges if r[1] > r[0]):
-        if out and lo <= out[-1][1]:
+        if out and (lo <= out[-1][1] or not text[out[-1][1]:lo].strip()):
             out[-1] = (out[-1][0], max(out[-1][1], hi))
         else:
             out.append((lo, hi))
     return out
 
 
-def _marked(raw: str, lo: int, hi: int, marks: list[tuple[int, int]], side: str) -> Text:
-    """``raw[lo:hi]`` for display, with the ``marks`` ranges bracketed and styled."""
-    opening, closing, style = ((DEL_OPEN, DEL_CLOSE, STYLE_DEL) if side == "a"
-                               else (INS_OPEN, INS_CLOSE, STYLE_INS))
+def marked(raw: str, lo: int, hi: int, marks: list[tuple[int, int]], *, opening: str,
+           closing: str, style: str, base: str = "") -> Text:
+    """``raw[lo:hi]`` for display in style ``base``, with the ``marks`` ranges (joined by
+    :func:`merge_marks`) between ``opening`` and ``closing`` in ``style``."""
     out = Text(end="")
     pos = lo
-    for m_lo, m_hi in _merged(marks):
+    for m_lo, m_hi in merge_marks(raw, marks):
         m_lo, m_hi = max(m_lo, pos), min(m_hi, hi)
         if m_lo >= m_hi:
             continue
-        out.append(show_text(raw[pos:m_lo]))
+        out.append(show_text(raw[pos:m_lo]), style=base)
         out.append(opening + show_text(raw[m_lo:m_hi]) + closing, style=style)
         pos = m_hi
-    out.append(show_text(raw[pos:hi]))
+    out.append(show_text(raw[pos:hi]), style=base)
     return out
 
 
@@ -312,8 +315,10 @@ def _row_cells(row: Row, text_a: str, text_b: str, context: int | None
         return Text(), GUTTER_B, _own(text_b, *row.b, context)
     if row.b is None:  # an "a" row
         return _own(text_a, *row.a, context), GUTTER_A, Text()
-    left = _marked(text_a, *row.a, [(e.a_start, e.a_end) for e in row.edits], "a")
-    right = _marked(text_b, *row.b, [(e.b_start, e.b_end) for e in row.edits], "b")
+    left = marked(text_a, *row.a, [(e.a_start, e.a_end) for e in row.edits],
+                  opening=DEL_OPEN, closing=DEL_CLOSE, style=STYLE_DEL)
+    right = marked(text_b, *row.b, [(e.b_start, e.b_end) for e in row.edits],
+                   opening=INS_OPEN, closing=INS_CLOSE, style=STYLE_INS)
     if row.moved:
         moved = Text(end="")
         moved.append(f"{GUTTER_MOVED} moved: in B at line {_line_of(text_b, row.b[0])} "

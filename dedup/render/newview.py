@@ -25,7 +25,7 @@ from rich.text import Text
 
 from dedup.export import to_json
 from dedup.model import ScanResult, Span
-from dedup.render.diffview import INS_CLOSE, INS_OPEN, fold, pct, show_text
+from dedup.render.diffview import INS_CLOSE, INS_OPEN, fold, marked, pct, show_text
 from dedup.render.terminal import LABEL_STYLES, plain
 
 __all__ = [
@@ -175,21 +175,6 @@ def _marker(span: Span, numbers: dict[int, int]) -> str:
     return "[" + ",".join(map(str, shown)) + (f"+{more}" if more else "") + "]"
 
 
-def _with_changes(text: str, lo: int, hi: int, changes: list[tuple[int, int]],
-                  style: str) -> Text:
-    out = Text(end="")
-    pos = lo
-    for c_lo, c_hi in changes:
-        c_lo, c_hi = max(c_lo, pos), min(c_hi, hi)
-        if c_lo >= c_hi:
-            continue
-        out.append(show_text(text[pos:c_lo]), style=style)
-        out.append(INS_OPEN + show_text(text[c_lo:c_hi]) + INS_CLOSE, style=STYLE_CHANGED)
-        pos = c_hi
-    out.append(show_text(text[pos:hi]), style=style)
-    return out
-
-
 def _report_text(result: ScanResult, index: int, numbers: dict[int, int]) -> Text:
     rep = result.documents[index]
     text = rep.document.text
@@ -202,11 +187,13 @@ def _report_text(result: ScanResult, index: int, numbers: dict[int, int]) -> Tex
             out.append(show_text(text[lo:hi]), style=STYLE_NEW)
         elif span.label == "shared":
             out.append(REUSED_OPEN, style=STYLE_MARKER)
-            out.append_text(_with_changes(text, lo, hi, changes, STYLE_REUSED))
+            out.append_text(marked(text, lo, hi, changes, opening=INS_OPEN, closing=INS_CLOSE,
+                                   style=STYLE_CHANGED, base=STYLE_REUSED))
             out.append(REUSED_CLOSE + _marker(span, numbers), style=STYLE_MARKER)
         else:
             out.append(STOCK_OPEN, style=STYLE_STOCK)
-            out.append_text(_with_changes(text, lo, hi, changes, STYLE_STOCK))
+            out.append_text(marked(text, lo, hi, changes, opening=INS_OPEN, closing=INS_CLOSE,
+                                   style=STYLE_CHANGED, base=STYLE_STOCK))
             out.append(STOCK_CLOSE, style=STYLE_STOCK)
         pos = hi
     out.append(show_text(text[pos:]).rstrip())
