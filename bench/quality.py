@@ -61,7 +61,12 @@ def run(cases: Sequence[Case], args: argparse.Namespace) -> list[CaseScore]:
                 for c in cases]
     from dedup import Config, scan
 
-    config = Config(jobs=args.jobs)
+    overrides: dict[str, object] = {}
+    for item in args.config:
+        key, _, value = item.partition("=")
+        default = getattr(Config(), key)
+        overrides[key] = type(default)(value) if default is not None else int(value)
+    config = Config(jobs=args.jobs, **overrides)  # type: ignore[arg-type]
     scores = []
     with tempfile.TemporaryDirectory(prefix="dedup-quality-") as tmp:
         for i, case in enumerate(cases, 1):
@@ -131,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="difflib baselines to score: sentence,token (empty for none)")
     ap.add_argument("--baseline-only", action="store_true", help="difflib only, no scan")
     ap.add_argument("--jobs", type=int, default=1, help="dedup's --jobs (default 1)")
+    ap.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a Config field, e.g. threshold=0.6 (repeatable)")
     ap.add_argument("--tags", action="store_true", help="also print per-piece-tag shares")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per case")
     args = ap.parse_args(argv)

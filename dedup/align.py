@@ -42,9 +42,8 @@ MAX_GAP = 120
 #: better of alignment similarity and overlap of content shingles): an edited stretch
 #: between two seeds, rather than a sentence dropped, added or replaced.
 GAP_SIMILARITY = 0.4
-#: Whole sentences shorter than ``min_passage`` (headings, short sentences moved alone)
-#: count as reuse when at least this many tokens align and the similarity is this high.
-MIN_SENTENCE_MATCH = 5
+#: Whole sentences lighter than ``min_passage`` (headings, short sentences moved alone)
+#: count as reuse when ``min_sentence`` weight aligns and the similarity is this high.
 WHOLE_SENTENCE_SCORE = 0.8
 #: Share of a clause or sentence that may be left outside a passage and still be
 #: snapped into it (edits at the very start or end of a reused sentence).
@@ -272,11 +271,13 @@ def _gap_ok(pa: Prepared, pb: Prepared, c: _Cluster, s: _Cluster, forms: Forms) 
         return True
     if min(wa, wb) == 0:
         return False  # text on one side only: added or dropped
+    # Coverage of the longer gap by content tokens, not a symmetric similarity: a gap
+    # holding the other gap's text plus a sentence of its own is an insertion, however
+    # similar the rest; and "the", "of", 的 say nothing about whether two texts agree.
     sa, sb = ta.text[ga[0] : ga[1]], tb.text[gb[0] : gb[1]]
-    # Coverage of the longer gap, not a symmetric similarity: a gap holding the other
-    # gap's text plus a sentence of its own is an insertion, however similar the rest.
-    longer = max(len(sa), len(sb))
-    if LCSseq.similarity(sa, sb) >= GAP_SIMILARITY * longer:
+    ca, cb = forms.content(sa), forms.content(sb)
+    longer = max(len(ca), len(cb))
+    if longer and LCSseq.similarity(ca, cb) >= GAP_SIMILARITY * longer:
         return True
     xa, xb = forms.content_shingles(sa), forms.content_shingles(sb)
     common = len(np.intersect1d(xa, xb, assume_unique=True))
@@ -296,7 +297,9 @@ def _chain(pa: Prepared, pb: Prepared, seeds: Iterable[Rect], forms: Forms) -> l
         for s in clusters:
             open_ = [c for c in open_ if c.a_hi + MAX_GAP >= s.a_lo]
             target = next(
-                (c for c in reversed(open_) if _near(c, s) and _gap_ok(pa, pb, c, s, forms)), None
+                (c for c in reversed(open_)
+                 if _near(c, s) and not _between(c, s, open_) and _gap_ok(pa, pb, c, s, forms)),
+                None,
             )
             if target is None:
                 merged.append(s)
@@ -307,6 +310,21 @@ def _chain(pa: Prepared, pb: Prepared, seeds: Iterable[Rect], forms: Forms) -> l
         clusters = merged
         if not changed:
             return clusters
+
+
+def _between(c: _Cluster, s: _Cluster, others: list[_Cluster]) -> bool:
+    """Whether another cluster lies in the gap between ``c`` and ``s`` on either side.
+
+    Then ``s`` must join through that cluster, not around it: measuring the gap from
+    ``c`` would count the other cluster's text as if it were an edited stretch.
+    """
+    ga, gb = _gap(c, s, 0), _gap(c, s, 1)
+    for o in others:
+        if o is c:
+            continue
+        if (ga[0] < o.a_hi and o.a_lo < ga[1]) or (gb[0] < o.b_hi and o.b_lo < gb[1]):
+            return True
+    return False
 
 
 def _near(c: _Cluster, s: _Cluster) -> bool:
@@ -329,7 +347,7 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
               stock_a: npt.NDArray[np.bool_], stock_b: npt.NDArray[np.bool_],
               forms: Forms, resolved: Resolved) -> list[Match]:
     ta, tb = pa.tokens, pb.tokens
-    min_weight = resolved.config.min_passage
+    min_weight = resolved.min_passage
     spans: list[tuple[int, int, int, int]] = []
     weights: list[int] = []
     for c in _chain(pa, pb, seeds, forms):
@@ -340,7 +358,7 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
         a_start, a_end = _snap(pa, c.a_lo, c.a_hi)
         b_start, b_end = _snap(pb, c.b_lo, c.b_hi)
         if min(wa, wb) < min_weight and not _short_sentence_match(
-                pa, pb, (a_start, a_end, b_start, b_end)):
+                pa, pb, (a_start, a_end, b_start, b_end), resolved.min_sentence):
             continue
         spans.append((a_start, a_end, b_start, b_end))
         weights.append(min(wa, wb))
@@ -348,7 +366,8 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
     return [_match(ta, tb, text_a, text_b, s) for s in spans]
 
 
-def _short_sentence_match(pa: Prepared, pb: Prepared, span: tuple[int, int, int, int]) -> bool:
+def _short_sentence_match(pa: Prepared, pb: Prepared, span: tuple[int, int, int, int],
+                          min_sentence: int) -> bool:
     """A passage below the minimum weight still counts when it is whole sentences on
     both sides that nearly agree: a short heading or sentence moved elsewhere."""
     a_start, a_end, b_start, b_end = span
@@ -357,8 +376,11 @@ def _short_sentence_match(pa: Prepared, pb: Prepared, span: tuple[int, int, int,
     a_lo, a_hi = _tok_range(pa.tokens, a_start, a_end)
     b_lo, b_hi = _tok_range(pb.tokens, b_start, b_end)
     sa, sb = pa.tokens.text[a_lo:a_hi], pb.tokens.text[b_lo:b_hi]
-    matched = LCSseq.similarity(sa, sb)
-    return matched >= MIN_SENTENCE_MATCH and similarity(sa, sb) >= WHOLE_SENTENCE_SCORE
+    if similarity(sa, sb) < WHOLE_SENTENCE_SCORE:
+        return False
+    shared = sum(token_weight(sa[op.src_start : op.src_end])
+                 for op in Indel.opcodes(sa, sb) if op.tag == "equal")
+    return shared >= min_sentence
 
 
 def _one_per_region(spans: list[tuple[int, int, int, int]],

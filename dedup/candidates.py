@@ -41,6 +41,12 @@ MIN_FUZZY_WEIGHT = 8
 _COMMON_SHINGLE_SHARE = 0.02
 _COMMON_SHINGLE_FLOOR = 50
 
+#: A token (word or character) found in more than this share of all forms is a function
+#: word for the corpus at hand ("the", "of", 的): ignored when judging whether two gaps
+#: say the same thing. Taken from the corpus itself, so no language list is needed.
+_COMMON_TOKEN_SHARE = 0.05
+_COMMON_TOKEN_FLOOR = 5
+
 #: LSH buckets holding more forms than this yield no pairs: a bucket that large means a
 #: degenerate shingle set shared by thousands of forms, and pairing it would be quadratic.
 #: Identical forms never reach this point (they are collapsed first).
@@ -164,6 +170,12 @@ class Forms:
     n: int = 2
     #: Sorted shingle hashes too common to tell texts apart (dropped from every set).
     common: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
+    #: ``str.translate`` table deleting the corpus's function tokens (see _COMMON_TOKEN_SHARE).
+    function_tokens: dict[int, None] = field(default_factory=dict)
+
+    def content(self, tokens: str) -> str:
+        """``tokens`` without the corpus's function tokens."""
+        return tokens.translate(self.function_tokens) if self.function_tokens else tokens
 
     def content_shingles(self, tokens: str) -> npt.NDArray[np.uint32]:
         """The shingle set of any token string, without the common shingles."""
@@ -198,7 +210,17 @@ def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
     keep = counts[inverse] <= limit
     bounds = np.r_[0, np.cumsum([len(r) for r in raw])]
     shingles = [flat[lo:hi][keep[lo:hi]] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-    return Forms(texts, occurrences, shingles, n, uniq[counts > limit])
+    return Forms(texts, occurrences, shingles, n, uniq[counts > limit], _function_tokens(texts))
+
+
+def _function_tokens(texts: list[str]) -> dict[int, None]:
+    """Tokens found in more than _COMMON_TOKEN_SHARE of the forms."""
+    if not texts:
+        return {}
+    cps = [np.unique(np.frombuffer(t.encode("utf-32-le"), dtype="<u4")) for t in texts]
+    uniq, counts = np.unique(np.concatenate(cps), return_counts=True)
+    limit = max(_COMMON_TOKEN_FLOOR, _COMMON_TOKEN_SHARE * len(texts))
+    return dict.fromkeys(uniq[counts > limit].tolist())
 
 
 @lru_cache(maxsize=16)
