@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from dedup import __version__
 from dedup.model import Pair, ScanResult
@@ -79,7 +80,9 @@ def _inline_assets() -> Assets:
     css, js = _static(CSS_FILE), _static(JS_FILE)
     csp = (f"default-src 'none'; script-src 'sha256-{_sha256(js)}'; "
            f"style-src 'sha256-{_sha256(css)}'; img-src data:; base-uri 'none'; form-action 'none'")
-    return Assets(inline=True, csp=csp, css=css, js=js)
+    # Our own package files (checked for "</" above), not input: inlined verbatim, so
+    # that the bytes the browser hashes are the bytes hashed here.
+    return Assets(inline=True, csp=csp, css=Markup(css), js=Markup(js))
 
 
 @cache
