@@ -78,6 +78,7 @@
   let showTimer = 0;
   let hideTimer = 0;
   let docsTemplate = null;
+  let quiet = false;
 
   const markOf = (node) => (node && node.closest ? node.closest("mark[data-s]") : null);
   const inPop = (node) => !!(pop && node && pop.contains(node));
@@ -185,7 +186,11 @@
       setHot(mark, false);
       const head = headOf(mark);
       head.removeAttribute("aria-expanded");
-      if (restoreFocus) head.focus();
+      if (restoreFocus) {
+        quiet = true; // focus events fire synchronously: do not reopen what was closed
+        head.focus();
+        quiet = false;
+      }
     }
   }
 
@@ -255,6 +260,7 @@
     });
     text.addEventListener("focusin", (ev) => {
       if (inPop(ev.target)) { clearTimeout(hideTimer); return; }
+      if (quiet) return;
       const mark = markOf(ev.target);
       if (mark) show(mark, false);
     });
