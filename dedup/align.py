@@ -42,6 +42,10 @@ MAX_GAP = 120
 #: better of alignment similarity and overlap of content shingles): an edited stretch
 #: between two seeds, rather than a sentence dropped, added or replaced.
 GAP_SIMILARITY = 0.4
+#: ... or when this share of the longer gap's content shingles occur in the other: a
+#: sentence garbled by translation or word substitution keeps a third of its content
+#: words, an unrelated sentence of the same genre about a tenth.
+GAP_SHINGLES = 0.3
 #: Whole sentences lighter than ``min_passage`` (headings, short sentences moved alone)
 #: count as reuse when ``min_sentence`` weight aligns and the similarity is this high.
 WHOLE_SENTENCE_SCORE = 0.8
@@ -281,7 +285,7 @@ def _gap_ok(pa: Prepared, pb: Prepared, c: _Cluster, s: _Cluster, forms: Forms) 
         return True
     xa, xb = forms.content_shingles(sa), forms.content_shingles(sb)
     common = len(np.intersect1d(xa, xb, assume_unique=True))
-    return common > 0 and common >= GAP_SIMILARITY * max(len(xa), len(xb))
+    return common > 0 and common >= GAP_SHINGLES * max(len(xa), len(xb))
 
 
 def _chain(pa: Prepared, pb: Prepared, seeds: Iterable[Rect], forms: Forms) -> list[_Cluster]:
@@ -350,9 +354,12 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
     min_weight = resolved.min_passage
     spans: list[tuple[int, int, int, int]] = []
     weights: list[int] = []
+    def weigh(c: _Cluster) -> tuple[int, int]:
+        return (_matched_weight(ta, c.a_lo, c.a_hi, ((r[0], r[1]) for r in c.seeds), stock_a),
+                _matched_weight(tb, c.b_lo, c.b_hi, ((r[2], r[3]) for r in c.seeds), stock_b))
+
     for c in _chain(pa, pb, seeds, forms):
-        wa = _matched_weight(ta, c.a_lo, c.a_hi, ((r[0], r[1]) for r in c.seeds), stock_a)
-        wb = _matched_weight(tb, c.b_lo, c.b_hi, ((r[2], r[3]) for r in c.seeds), stock_b)
+        wa, wb = weigh(c)
         if min(wa, wb) == 0:
             continue  # nothing but stock phrasing: labelled from the phrases, not a pair
         a_start, a_end = _snap(pa, c.a_lo, c.a_hi)

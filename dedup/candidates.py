@@ -53,6 +53,10 @@ _COMMON_TOKEN_FLOOR = 5
 _MAX_BUCKET = 500
 
 
+#: A k-gram occurring more often than this in one document seeds no pairs (see kgram_index).
+MAX_REPEAT = 3
+
+
 @dataclass(slots=True)
 class KgramIndex:
     """Exact shared k-grams of a corpus.
@@ -114,16 +118,22 @@ def kgram_index(prepared: list[Prepared], resolved: Resolved) -> KgramIndex:
     group_docs_sorted = d[doc_rows]
     group_offsets = np.r_[0, np.cumsum(df_group)]
 
-    runs = _pair_runs(d, p, gid, gend, df_group, k, cap)
+    # Most occurrences of the k-gram in any one document: a k-gram repeated all over a
+    # document ("World Series of Poker", 党的二十大精神) says nothing about *where* a
+    # passage comes from, and pairing every occurrence with every other buries the real
+    # seeds under spurious ones.
+    block_size = np.diff(np.r_[doc_rows, n])
+    max_repeat = np.maximum.reduceat(block_size, np.r_[0, np.cumsum(df_group)[:-1]])
+    runs = _pair_runs(d, p, gid, gend, df_group, max_repeat, k, cap)
     return KgramIndex(k, runs, df, group, group_docs_sorted, group_offsets)
 
 
 def _pair_runs(
-    d: I64, p: I64, gid: I64, gend: I64, df_group: I64, k: int, cap: int
+    d: I64, p: I64, gid: I64, gend: I64, df_group: I64, max_repeat: I64, k: int, cap: int
 ) -> dict[tuple[int, int], I64]:
-    """Exact runs per document pair from k-gram groups shared by 2..cap documents."""
-    size = gend - np.r_[0, gend[:-1]]
-    selected = (df_group >= 2) & (df_group <= cap) & (size <= 4 * cap)
+    """Exact runs per document pair from k-gram groups shared by 2..cap documents and
+    repeated at most MAX_REPEAT times in each."""
+    selected = (df_group >= 2) & (df_group <= cap) & (max_repeat <= MAX_REPEAT)
     idx = np.flatnonzero(selected[gid])
     if len(idx) == 0:
         return {}
