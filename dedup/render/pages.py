@@ -279,10 +279,11 @@ def _lines_of(text: str, lo: int, hi: int, marks: Sequence[tuple[int, int, str]]
 
 
 def _title(text: str) -> str:
-    """The first line of at least 8 characters (most reports start with their title)."""
+    """The first line of at least 5 characters that is not a dateline ("——2026年…"):
+    most reports start with their title, web pages with a few menu words."""
     for line in text.splitlines()[:40]:
         line = line.strip()
-        if len(line) >= 8:
+        if len(line) >= 5 and line[0] not in "—-－–":
             return name(line[:60] + ("…" if len(line) > 60 else ""))
     return ""
 

@@ -141,11 +141,15 @@
     if (others.length || count > listed) {
       const p = el("p", "others");
       if (others.length) p.append(hits.length ? "Also in: " : "In: ");
+      let first = true;
       others.forEach(([index, fragment]) => {
         const link = docLink(index, fragment);
-        if (link) p.append(link, " ");
+        if (!link) return;
+        if (!first) p.append(", ");
+        p.append(link);
+        first = false;
       });
-      if (count > listed) p.append(`and ${count - listed} more`);
+      if (count > listed) p.append(`${first ? "" : ", "}and ${count - listed} more`);
       frag.append(p);
     }
     return frag;
