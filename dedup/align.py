@@ -122,8 +122,9 @@ def verify(a: str, b: str, shingles_a: npt.NDArray[np.uint32], shingles_b: npt.N
     (words or clauses in another order). Returns ``(a_lo, a_hi, b_lo, b_hi)`` relative
     to the segments, or None.
 
-    >>> verify("增强四个意识坚定四个自信", "切实增强四个意识坚定四个自信", *[np.zeros(0, np.uint32)] * 2,
-    ...        threshold=0.6)
+    >>> none = np.zeros(0, np.uint32)
+    >>> a, b = "增强四个意识坚定四个自信", "切实增强四个意识坚定四个自信"
+    >>> verify(a, b, none, none, threshold=0.6)
     (0, 12, 2, 14)
     """
     core, matched = _core(a, b)

@@ -25,7 +25,9 @@ __all__ = ["find_phrases", "label_documents", "pair_figures", "stock_tokens"]
 _CLOSERS = "”’」』）)】》\"'〕"
 
 
-def stock_tokens(prepared: list[Prepared], kg: KgramIndex, k_docs: int) -> list[npt.NDArray[np.bool_]]:
+def stock_tokens(
+    prepared: list[Prepared], kg: KgramIndex, k_docs: int
+) -> list[npt.NDArray[np.bool_]]:
     """For each document, which tokens lie in a k-gram found in at least ``k_docs`` documents."""
     out: list[npt.NDArray[np.bool_]] = []
     for prep, df in zip(prepared, kg.df, strict=True):

@@ -15,6 +15,7 @@ Two sources of candidates, both near-linear in corpus size:
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -219,7 +220,7 @@ def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
     limit = max(_COMMON_SHINGLE_FLOOR, _COMMON_SHINGLE_SHARE * len(texts))
     keep = counts[inverse] <= limit
     bounds = np.r_[0, np.cumsum([len(r) for r in raw])]
-    shingles = [flat[lo:hi][keep[lo:hi]] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    shingles = [flat[lo:hi][keep[lo:hi]] for lo, hi in itertools.pairwise(bounds.tolist())]
     return Forms(texts, occurrences, shingles, n, uniq[counts > limit], _function_tokens(texts))
 
 

@@ -169,8 +169,10 @@ def _astral(cp: int) -> tuple[int, int]:
 def fold_char(ch: str) -> str:
     """The token a single character becomes ('' when it is dropped).
 
-    >>> fold_char("，"), fold_char("７"), fold_char("Ａ") == fold_char("a"), fold_char("\uf900") == "\u8c48"
-    ('', '0', True, True)
+    >>> fold_char("，"), fold_char("７"), fold_char("Ａ") == fold_char("a")
+    ('', '0', True)
+    >>> fold_char("\uf900") == "\u8c48"  # a compatibility ideograph
+    True
     """
     tokens = normalize(ch)
     return tokens.text
@@ -197,17 +199,18 @@ def normalize(text: str) -> Tokens:
     n = len(cps)
     empty = np.zeros(0, dtype=np.int64)
     if n == 0:
-        return Tokens("", empty, empty, np.zeros(0, dtype=np.bool_), np.zeros(1, dtype=np.int64))
+        no_words = np.zeros(0, dtype=np.bool_)
+        return Tokens("", empty, empty, no_words, np.zeros(1, dtype=np.int64))
     classes_bmp, folded_bmp = _bmp_tables()
     bmp = cps < 0x10000
     idx = np.where(bmp, cps, 0)
     cls = classes_bmp[idx]
     fold = folded_bmp[idx]
     if not bmp.all():
-        for i in np.flatnonzero(~bmp):
-            c, f = _astral(int(cps[i]))
-            cls[i] = c
-            fold[i] = f
+        for pos in np.flatnonzero(~bmp).tolist():
+            c, f = _astral(int(cps[pos]))
+            cls[pos] = c
+            fold[pos] = f
     cls = _resolve_context(cls)
 
     # A token starts at every CHAR, and at the first position of a word or figure run.

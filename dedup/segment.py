@@ -40,10 +40,11 @@ _SENT_END = re.compile(
     rf"[{re.escape(_CLOSERS)}]*"
 )
 _CLAUSE_END = re.compile(rf"[，、：,:﹐﹑︰][{re.escape(_CLOSERS)}]*")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc e.g i.e eg ie no fig figs inc ltd co corp dept "
-    "est approx jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k".split()
-)
+_ABBREVIATIONS = frozenset((
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "eg", "ie",
+    "no", "fig", "figs", "inc", "ltd", "co", "corp", "dept", "est", "approx", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k",
+))
 _HEADING = re.compile(
     r"""^\s*(?:
         [一二三四五六七八九十百零〇]+[、.．]            # 一、

@@ -9,8 +9,12 @@ document's order, so every character of both documents appears exactly once.
 >>> from dedup.model import Match
 >>> rows = pair_rows("Alpha. Beta. Gamma.", "Gamma. Alpha. New.",
 ...                  [Match(0, 6, 7, 13, 1.0), Match(13, 19, 0, 6, 1.0)])
->>> [(r.kind, r.a, r.b, r.moved) for r in rows]
-[('same', (0, 6), (7, 13), False), ('a', (7, 12), None, False), ('same', (13, 19), (0, 6), True), ('b', None, (14, 18), False)]
+>>> for r in rows:
+...     print(r.kind, r.a, r.b, r.moved)
+same (0, 6) (7, 13) False
+a (7, 12) None False
+same (13, 19) (0, 6) True
+b None (14, 18) False
 """
 
 from __future__ import annotations
@@ -70,7 +74,9 @@ def _visible(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     return (lo, hi) if lo < hi else None
 
 
-def _uncovered(text: str, lo: int, hi: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _uncovered(
+    text: str, lo: int, hi: int, covered: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Pieces of ``[lo, hi)`` outside the sorted, disjoint ``covered`` ranges."""
     out: list[tuple[int, int]] = []
     i = bisect.bisect_left(covered, (lo, lo))
