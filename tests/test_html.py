@@ -37,6 +37,7 @@ PROBE = ('<script>alert(1)</script>这一段用来检查转义：“引号”"qu
          '</textarea>标签、[bold red]富文本[/bold red]标记和'
          '\x1b[31m终端转义\x1b[0m都只显示为文字。')
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+SKIPPED_NAME = "<b>broken&amp;"
 
 Site = dict[str, Any]
 
@@ -56,6 +57,7 @@ def build_hostile_corpus(folder: Path) -> Path:
     (folder / "probe.txt").write_text("大小写不同的文件名。" + second[400:900], encoding="utf-8")
     (folder / "a b.txt").write_text("名字里有空格。\r\n第二行。\r\n", encoding="utf-8")
     (folder / "a_b.txt").write_text("名字里有下划线。\n", encoding="utf-8")
+    (folder / f"{SKIPPED_NAME}.pdf").write_bytes(b"%PDF-1.4 not really")
     return folder
 
 
@@ -160,6 +162,17 @@ def test_probe_reaches_popovers_and_pair_page(scan: tuple[ScanResult, Path],
     # In the probe report's popover templates, the other report's passage is text too.
     templates = parse(pages[report_page("Probe")]).findall(".//template")
     assert any("alert(1)" in t.text_content() for t in templates)
+
+
+def test_index_lists_skipped_files_as_text(scan: tuple[ScanResult, Path],
+                                           pages: dict[str, str]) -> None:
+    result, _ = scan
+    assert [Path(s.path).name for s in result.skipped] == [f"{SKIPPED_NAME}.pdf"]
+    section = parse(pages["index.html"]).get_element_by_id("skipped")
+    row = section.xpath(".//tbody/tr")[0]
+    assert row.findall("td")[0].text_content().endswith(f"{SKIPPED_NAME}.pdf")
+    assert row.findall("td")[1].text_content() == result.skipped[0].reason
+    assert "<b>" not in pages["index.html"]
 
 
 def test_names_lose_direction_overrides() -> None:

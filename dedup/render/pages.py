@@ -232,6 +232,7 @@ class Corpus:
     refs: list[DocRef] = field(init=False)
     pairs_of: dict[int, list[Pair]] = field(init=False)
     phrase_occ: list[list[tuple[int, int, int]]] = field(init=False)
+    phrase_docs: list[frozenset[int]] = field(init=False)
     _phrases: dict[int, PhraseView] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -248,6 +249,7 @@ class Corpus:
                 self.phrase_occ[o.doc].append((o.start, o.end, k))
         for occ in self.phrase_occ:
             occ.sort()
+        self.phrase_docs = [frozenset(ph.documents) for ph in self.result.phrases]
 
     def text(self, doc: int) -> str:
         return self.result.documents[doc].document.text
@@ -554,7 +556,6 @@ def _span_views(corpus: Corpus, doc: int, spans: Sequence[Span], hits: list[_Hit
     named: set[int] = set(range(n_docs)) - {doc} if complement else set()
     hit_sweep = _Overlaps([(h.start, h.end, i) for i, h in enumerate(hits)])
     phrase_sweep = _Overlaps(corpus.phrase_occ[doc])
-    phrases = corpus.result.phrases
     views: list[SpanView] = []
     for span in spans:
         cls = LABEL_CLASSES[span.label]
@@ -573,7 +574,7 @@ def _span_views(corpus: Corpus, doc: int, spans: Sequence[Span], hits: list[_Hit
         shown = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:NOTE_DETAIL_SOURCES]
         detailed = {d for d, _ in shown}
         rest = [s for s in span.sources if s not in detailed]
-        phrase, tokens = _phrase_tokens(rest, [k for _, _, k in over_phrases], phrases)
+        phrase, tokens = _phrase_tokens(rest, [k for _, _, k in over_phrases], corpus.phrase_docs)
         if complement and phrase is not None and span.source_count == len(span.sources) \
                 and all(t.isdigit() for t in tokens):  # every other source at ``phrase``
             excluded = (set(range(n_docs)) - set(rest)) - {doc}
@@ -588,12 +589,12 @@ def _span_views(corpus: Corpus, doc: int, spans: Sequence[Span], hits: list[_Hit
     return views, named
 
 
-def _phrase_tokens(sources: Sequence[int], covering: Sequence[int], phrases: Sequence[Phrase]
-                   ) -> tuple[int | None, list[str]]:
+def _phrase_tokens(sources: Sequence[int], covering: Sequence[int],
+                   phrase_docs: Sequence[frozenset[int]]) -> tuple[int | None, list[str]]:
     """The main phrase of a span and a token per source (see :class:`SpanView`)."""
     if not sources:
         return None, []
-    docsets = {k: set(phrases[k].documents) for k in covering}
+    docsets = {k: phrase_docs[k] for k in dict.fromkeys(covering)}
     main = max(docsets, key=lambda k: (sum(1 for s in sources if s in docsets[k]), -k),
                default=None)
     tokens: list[str] = []
@@ -643,7 +644,7 @@ def _side(corpus: Corpus, doc: int, rng: tuple[int, int], marks: list[tuple[int,
     href = corpus.site.report(doc, lo) if link else None
     if cut is None:
         return SideCell(lo, hi, _lines_of(text, lo, hi, marks), href=href)
-    folded = sum(1 for c in text[cut:hi] if not c.isspace())
+    folded = len("".join(text[cut:hi].split()))
     return SideCell(lo, hi, _lines_of(text, lo, cut, marks), _lines_of(text, cut, hi, marks),
                     folded, href)
 

@@ -59,6 +59,8 @@ def _visible_table() -> dict[int, str]:
 
 
 _VISIBLE = _visible_table()
+_NEEDS_VISIBLE = re.compile("[" + "".join(
+    re.escape(chr(c)) for c in sorted(_VISIBLE) if not 0xD800 <= c < 0xE000) + "\ud800-\udfff]")
 _NAME = {
     **_VISIBLE,
     **dict.fromkeys((0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029), " "),
@@ -76,7 +78,8 @@ def visible(text: str) -> str:
     >>> visible("a\\x1b[31mb\\tc")
     'a␛[31mb\\tc'
     """
-    return text.translate(_VISIBLE)
+    # translate() looks up every character; most text has nothing to replace.
+    return text.translate(_VISIBLE) if _NEEDS_VISIBLE.search(text) else text
 
 
 def name(text: str) -> str:
