@@ -360,10 +360,30 @@
     });
   }
 
+  // Heatmap: highlight the row and column headers of the cell under the pointer or focus.
+  function initHeat(table) {
+    let lit = [];
+    const light = (cell) => {
+      lit.forEach((h) => h.classList.remove("hl"));
+      lit = [];
+      const td = cell && cell.closest ? cell.closest("td") : null;
+      if (!td || !table.contains(td)) return;
+      const row = td.parentElement;
+      const head = table.tHead && table.tHead.rows[0];
+      const col = head && head.cells[td.cellIndex];
+      lit = [row.cells[0], col].filter(Boolean);
+      lit.forEach((h) => h.classList.add("hl"));
+    };
+    table.addEventListener("mouseover", (ev) => light(ev.target));
+    table.addEventListener("focusin", (ev) => light(ev.target));
+    table.addEventListener("mouseleave", () => light(null));
+  }
+
   function init() {
     document.documentElement.classList.add("js");
     $$("table.sortable").forEach(initSortable);
     $$("input[data-table]").forEach(initFilter);
+    $$("table.heat").forEach(initHeat);
     const text = document.querySelector(".doc-text");
     if (text) {
       initPopovers(text);
