@@ -18,6 +18,7 @@ from dedup.align import PairPassages
 from dedup.candidates import KgramIndex
 from dedup.config import Resolved
 from dedup.model import Document, DocumentReport, Label, Pair, Phrase, PhraseOccurrence, Span
+from dedup.normalize import FIGURE, Tokens
 from dedup.prepare import Prepared
 
 __all__ = ["find_phrases", "label_documents", "pair_figures", "stock_tokens"]
@@ -59,7 +60,14 @@ def find_phrases(
         if len(hits) == 0:
             continue
         groups = kg.group[d]
-        text = prepared[d].tokens.text
+        tok = prepared[d].tokens
+        text = tok.text
+
+        def add(lo: int, hi: int, docs: frozenset[int]) -> None:
+            lo, hi = _trim_fragments(tok, texts[d], lo, hi, k)  # noqa: B023 - used at once
+            if hi - lo >= k:
+                _add_candidate(candidates, text[lo:hi], docs)  # noqa: B023
+
         run_start = np.flatnonzero(np.r_[True, np.diff(hits) != 1])
         run_end = np.r_[run_start[1:], len(hits)]
         for rs, re_ in zip(run_start.tolist(), run_end.tolist(), strict=True):
@@ -72,9 +80,9 @@ def find_phrases(
                 if len(inter) >= k_docs:
                     docs, last = inter, p
                     continue
-                _add_candidate(candidates, text[lo : last + k], docs)
+                add(lo, last + k, docs)
                 lo, last, docs = p, p, kg.docs_of(int(groups[p]))
-            _add_candidate(candidates, text[lo : last + k], docs)
+            add(lo, last + k, docs)
 
     verified: dict[str, tuple[int, ...]] = {}
     for norm, docs in candidates.items():
@@ -85,6 +93,35 @@ def find_phrases(
     phrases = [_phrase(norm, docs, prepared, texts) for norm, docs in maximal.items()]
     phrases.sort(key=lambda p: (-len(p.documents), -len(p.norm), p.norm))
     return phrases
+
+
+#: A phrase does not begin with the last characters of the clause before it, nor end
+#: with the first of the clause after it: up to this many tokens cut off by a clause
+#: delimiter at either end are trimmed ("量，因地制宜发展新质生产力" -> "因地制宜发展新质生产力").
+_FRAGMENT_TOKENS = 2
+_DELIMITERS = frozenset("，、；：。！？,;:.!?\n\r")
+
+
+def _trim_fragments(tok: Tokens, text: str, lo: int, hi: int, k: int) -> tuple[int, int]:
+    """Token range ``[lo, hi)`` without fragments of neighbouring clauses at its ends.
+
+    What is left may be shorter than ``k`` (the caller drops it then).
+    """
+    for m in range(1, _FRAGMENT_TOKENS + 1):
+        if lo + m >= hi:
+            break
+        gap = text[int(tok.ends[lo + m - 1]) : int(tok.starts[lo + m])]
+        if any(c in _DELIMITERS for c in gap):
+            lo += m
+            break
+    for m in range(1, _FRAGMENT_TOKENS + 1):
+        if hi - m <= lo:
+            break
+        gap = text[int(tok.ends[hi - m - 1]) : int(tok.starts[hi - m])]
+        if any(c in _DELIMITERS for c in gap):
+            hi -= m
+            break
+    return lo, hi
 
 
 def _add_candidate(out: dict[str, frozenset[int]], norm: str, docs: frozenset[int]) -> None:
@@ -122,8 +159,23 @@ def _phrase(norm: str, docs: tuple[int, ...], prepared: list[Prepared], texts: l
             occurrences.append(PhraseOccurrence(d, start, end))
             pos = tok.text.find(norm, pos + len(norm))
     first = occurrences[0]
-    display = texts[first.doc][first.start : first.end]
-    return Phrase(display, norm, docs, len(occurrences), tuple(occurrences))
+    return Phrase(_display(prepared[first.doc].tokens, texts[first.doc], first), norm, docs,
+                  len(occurrences), tuple(occurrences))
+
+
+def _display(tok: Tokens, text: str, occ: PhraseOccurrence) -> str:
+    """The phrase as written in one occurrence, figures shown as ``*``: the phrase
+    matches any figures, so showing one document's numbers would mislead."""
+    lo, hi = int(np.searchsorted(tok.starts, occ.start)), int(np.searchsorted(tok.starts, occ.end))
+    out: list[str] = []
+    pos = occ.start
+    for i in range(lo, hi):
+        if tok.text[i] == FIGURE:
+            out.append(text[pos : int(tok.starts[i])])
+            out.append("*")
+            pos = int(tok.ends[i])
+    out.append(text[pos : occ.end])
+    return "".join(out)
 
 
 def _covered(intervals: Iterable[tuple[int, int]], prefix: npt.NDArray[np.int64]) -> int:
