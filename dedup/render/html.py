@@ -32,6 +32,8 @@ from markupsafe import Markup
 from dedup import __version__
 from dedup.model import Pair, ScanResult
 from dedup.render import pages
+from dedup.render.pairpage import pair_view
+from dedup.render.reportpage import report_view
 from dedup.render.site import SiteMap
 from dedup.render.textview import name
 
@@ -157,7 +159,7 @@ def _index_context(corpus: pages.Corpus, data: dict[str, Any] | None,
 def _report_context(corpus: pages.Corpus, doc: int) -> dict[str, Any]:
     """``v`` (ReportView: paragraphs of runs, span views, notes, partners, bar),
     ``path``, ``notes_read`` (reader warnings), ``any_pair_links``."""
-    view = pages.report_view(corpus, doc)
+    view = report_view(corpus, doc)
     document = view.report.document
     return {
         "v": view,
@@ -169,7 +171,7 @@ def _report_context(corpus: pages.Corpus, doc: int) -> dict[str, Any]:
 
 def _pair_context(corpus: pages.Corpus, pair: Pair) -> dict[str, Any]:
     """``v`` (PairView: rows of the side-by-side view with edits and folds)."""
-    return {"v": pages.pair_view(corpus, pair)}
+    return {"v": pair_view(corpus, pair)}
 
 
 def render_report_page(result: ScanResult, doc: int, *, standalone: bool = True) -> str:
