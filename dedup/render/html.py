@@ -157,8 +157,9 @@ def _index_context(corpus: pages.Corpus, data: dict[str, Any] | None,
 
 
 def _report_context(corpus: pages.Corpus, doc: int) -> dict[str, Any]:
-    """``v`` (ReportView: paragraphs of runs, span views, notes, partners, bar),
-    ``path``, ``notes_read`` (reader warnings), ``any_pair_links``."""
+    """``v`` (ReportView: paragraphs of runs, span views, popover data, partners, bar),
+    ``path``, ``notes_read`` (reader warnings), ``any_pair_links``, ``compared`` (number
+    of other reports)."""
     view = report_view(corpus, doc)
     document = view.report.document
     return {
@@ -166,6 +167,7 @@ def _report_context(corpus: pages.Corpus, doc: int) -> dict[str, Any]:
         "path": name(document.path),
         "notes_read": list(document.notes),
         "any_pair_links": any(p.href for p in view.partners),
+        "compared": len(corpus.result.documents) - 1,
     }
 
 
