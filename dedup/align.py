@@ -157,16 +157,17 @@ def fuzzy_seeds(
         if len(docs(f) | docs(g)) > cap:
             return  # corpus-wide boilerplate: labelled from phrases, not expanded to pairs
         for da, sa in forms.occurrences[f]:
-            seg_a = prepared[da].segments[sa]
+            lay_a = prepared[da].sentences
+            a_lo, a_hi = int(lay_a.tok_start[sa]), int(lay_a.tok_end[sa])
             for db, sb in forms.occurrences[g]:
                 if da == db:
                     continue
-                seg_b = prepared[db].segments[sb]
+                lay_b = prepared[db].sentences
+                b_lo, b_hi = int(lay_b.tok_start[sb]), int(lay_b.tok_end[sb])
                 if core is None:
-                    rect = (seg_a.tok_start, seg_a.tok_end, seg_b.tok_start, seg_b.tok_end)
+                    rect = (a_lo, a_hi, b_lo, b_hi)
                 else:
-                    rect = (seg_a.tok_start + core[0], seg_a.tok_start + core[1],
-                            seg_b.tok_start + core[2], seg_b.tok_start + core[3])
+                    rect = (a_lo + core[0], a_lo + core[1], b_lo + core[2], b_lo + core[3])
                 if da < db:
                     out[(da, db)].append(rect)
                 else:

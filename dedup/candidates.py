@@ -170,8 +170,8 @@ class Forms:
     """Distinct normalised segments (forms) and where each occurs.
 
     ``texts[f]`` is the token string of form ``f``; ``occurrences[f]`` lists its
-    ``(doc, segment index)``; ``shingles[f]`` its (filtered) shingle hashes, empty when
-    the form takes no part in fuzzy matching.
+    ``(doc, sentence index)`` (into ``Prepared.sentences``); ``shingles[f]`` its
+    (filtered) shingle hashes, empty when the form takes no part in fuzzy matching.
     """
 
     texts: list[str]
@@ -207,10 +207,12 @@ def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
     occurrences: list[list[tuple[int, int]]] = []
     for d, prep in enumerate(prepared):
         tok = prep.tokens
-        for s, seg in enumerate(prep.segments):
-            if seg.kind == "clause" or tok.weight(seg.tok_start, seg.tok_end) < MIN_FUZZY_WEIGHT:
+        layer = prep.sentences
+        for s, (lo, hi) in enumerate(zip(layer.tok_start.tolist(), layer.tok_end.tolist(),
+                                         strict=True)):
+            if tok.weight(lo, hi) < MIN_FUZZY_WEIGHT:
                 continue
-            text = tok.text[seg.tok_start : seg.tok_end]
+            text = tok.text[lo:hi]
             f = index.get(text)
             if f is None:
                 f = index[text] = len(texts)

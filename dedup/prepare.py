@@ -12,11 +12,11 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from dedup.model import Document, Segment
+from dedup.model import Document, Segment, SegmentKind
 from dedup.normalize import Tokens, normalize
-from dedup.segment import segment
+from dedup.segment import CLAUSE, segment_arrays
 
-__all__ = ["Prepared", "detect_lang", "nonspace_prefix", "prepare"]
+__all__ = ["Layer", "Prepared", "detect_lang", "nonspace_prefix", "prepare"]
 
 #: Every code point Python's ``str.isspace`` accepts.
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
@@ -24,47 +24,70 @@ _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.
 
 @dataclass(frozen=True, slots=True)
 class Layer:
-    """Disjoint segments of one level (sentences, or clauses) with a lookup by token."""
+    """Disjoint segments of one level (sentences and headings, or clauses), as arrays.
 
-    segments: tuple[Segment, ...]
-    tok_starts: npt.NDArray[np.int64]
+    Segment ``i`` is ``text[start[i]:end[i]]`` and owns tokens ``[tok_start[i], tok_end[i])``;
+    all arrays are sorted.
+    """
 
-    @classmethod
-    def of(cls, segments: list[Segment]) -> Layer:
-        return cls(tuple(segments), np.array([s.tok_start for s in segments], dtype=np.int64))
+    doc: int
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+    kind: npt.NDArray[np.int64]
+    tok_start: npt.NDArray[np.int64]
+    tok_end: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def __getitem__(self, i: int) -> Segment:
+        names: tuple[SegmentKind, ...] = ("heading", "sentence", "clause")
+        return Segment(self.doc, int(self.start[i]), int(self.end[i]), names[int(self.kind[i])],
+                       int(self.tok_start[i]), int(self.tok_end[i]))
 
     def within(self, lo: int, hi: int) -> bool:
         """Whether some segment lies entirely inside tokens ``[lo, hi)``."""
         if hi <= lo:
             return False
-        i = int(np.searchsorted(self.tok_starts, lo))
-        return i < len(self.segments) and self.segments[i].tok_end <= hi
+        i = int(np.searchsorted(self.tok_start, lo))
+        return i < len(self.start) and int(self.tok_end[i]) <= hi
 
     def containing(self, tok: int) -> Segment | None:
         """The segment whose token range contains token ``tok``, if any."""
-        i = int(np.searchsorted(self.tok_starts, tok, side="right")) - 1
-        if i >= 0 and self.segments[i].tok_end > tok:
-            return self.segments[i]
+        i = int(np.searchsorted(self.tok_start, tok, side="right")) - 1
+        if i >= 0 and int(self.tok_end[i]) > tok:
+            return self[i]
         return None
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A document's tokens and segments, and a prefix count of its non-space characters."""
+    """A document's tokens and segments, and a prefix count of its non-space characters.
+
+    Arrays rather than objects, so a prepared document is compact and cheap to send
+    between processes.
+    """
 
     tokens: Tokens
-    segments: tuple[Segment, ...]
     nonspace: npt.NDArray[np.int64]
     sentences: Layer
     clauses: Layer
+
+    def nonspace_between(self, start: int, end: int) -> int:
+        """Number of non-whitespace characters in ``text[start:end]``."""
+        return int(self.nonspace[end] - self.nonspace[start])
 
     def innermost(self, tok: int) -> Segment | None:
         """The clause containing token ``tok``, else its sentence or heading."""
         return self.clauses.containing(tok) or self.sentences.containing(tok)
 
-    def nonspace_between(self, start: int, end: int) -> int:
-        """Number of non-whitespace characters in ``text[start:end]``."""
-        return int(self.nonspace[end] - self.nonspace[start])
+    @property
+    def segments(self) -> list[Segment]:
+        """All segments as objects, sentences before their clauses (for inspection)."""
+        out = [self.sentences[i] for i in range(len(self.sentences))]
+        out.extend(self.clauses[i] for i in range(len(self.clauses)))
+        out.sort(key=lambda s: (s.start, s.kind == "clause"))
+        return out
 
 
 def nonspace_prefix(text: str) -> npt.NDArray[np.int64]:
@@ -79,13 +102,14 @@ def nonspace_prefix(text: str) -> npt.NDArray[np.int64]:
 def prepare(doc: Document, index: int) -> Prepared:
     """Normalise and segment one document (``index`` is its position in the corpus)."""
     tokens = normalize(doc.text)
-    segments = segment(doc.text, tokens, index)
+    start, end, kind, tok_start, tok_end = segment_arrays(doc.text, tokens)
+    sent = kind != CLAUSE
+    clause = ~sent
     return Prepared(
         tokens,
-        tuple(segments),
         nonspace_prefix(doc.text),
-        Layer.of([s for s in segments if s.kind != "clause"]),
-        Layer.of([s for s in segments if s.kind == "clause"]),
+        Layer(index, start[sent], end[sent], kind[sent], tok_start[sent], tok_end[sent]),
+        Layer(index, start[clause], end[clause], kind[clause], tok_start[clause], tok_end[clause]),
     )
 
 

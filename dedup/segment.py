@@ -23,11 +23,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import numpy.typing as npt
 
 from dedup.model import Segment, SegmentKind
 from dedup.normalize import Tokens
 
-__all__ = ["MAX_SEGMENT_CHARS", "segment"]
+__all__ = ["CLAUSE", "HEADING", "MAX_SEGMENT_CHARS", "SENTENCE", "segment", "segment_arrays"]
 
 #: Longest segment; longer runs without punctuation are cut (bounded work per segment).
 #: 2,000 characters is ten times the longest sentence in the provincial reports.
@@ -62,23 +63,40 @@ _HEADING_MAX_CHARS = 40
 
 def segment(text: str, tokens: Tokens, doc: int = 0) -> list[Segment]:
     """Headings, sentences and clauses of ``text`` in document order."""
-    out: list[Segment] = []
-    tok_starts = tokens.starts
+    starts, ends, kinds, tok_lo, tok_hi = segment_arrays(text, tokens)
+    names: tuple[SegmentKind, ...] = ("heading", "sentence", "clause")
+    return [
+        Segment(doc, s, e, names[k], lo, hi)
+        for s, e, k, lo, hi in zip(starts.tolist(), ends.tolist(), kinds.tolist(),
+                                   tok_lo.tolist(), tok_hi.tolist(), strict=True)
+    ]
+
+
+#: Kind codes of :func:`segment_arrays`.
+HEADING, SENTENCE, CLAUSE = 0, 1, 2
+
+
+def segment_arrays(text: str, tokens: Tokens) -> tuple[npt.NDArray[np.int64], ...]:
+    """Segments as arrays ``(start, end, kind, tok_start, tok_end)`` in document order.
+
+    ``kind`` is HEADING, SENTENCE or CLAUSE. Segments without tokens are left out.
+    """
+    spans: list[tuple[int, int, int]] = []
     for start, end, is_heading in _sentences(text):
-        lo = int(np.searchsorted(tok_starts, start))
-        hi = int(np.searchsorted(tok_starts, end))
-        if lo == hi:
-            continue  # only punctuation or symbols: nothing to match
-        kind: SegmentKind = "heading" if is_heading else "sentence"
-        out.append(Segment(doc, start, end, kind, lo, hi))
+        spans.append((start, end, HEADING if is_heading else SENTENCE))
         clauses = _clauses(text, start, end)
         if len(clauses) > 1:
-            for c_start, c_end in clauses:
-                c_lo = int(np.searchsorted(tok_starts, c_start))
-                c_hi = int(np.searchsorted(tok_starts, c_end))
-                if c_lo < c_hi:
-                    out.append(Segment(doc, c_start, c_end, "clause", c_lo, c_hi))
-    return out
+            spans.extend((c_start, c_end, CLAUSE) for c_start, c_end in clauses)
+    if not spans:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty, empty
+    arr = np.array(spans, dtype=np.int64)
+    tok_lo = np.searchsorted(tokens.starts, arr[:, 0])
+    tok_hi = np.searchsorted(tokens.starts, arr[:, 1])
+    keep = tok_lo < tok_hi  # only punctuation or symbols: nothing to match
+    # A sentence without tokens takes its clauses with it (they have none either).
+    return (arr[keep, 0], arr[keep, 1], arr[keep, 2], tok_lo[keep].astype(np.int64),
+            tok_hi[keep].astype(np.int64))
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
