@@ -15,7 +15,7 @@ word is reported whole, punctuation included.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +24,7 @@ from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 
 from dedup.candidates import Forms
 from dedup.config import Resolved
+from dedup.engine import Engine, SerialEngine
 from dedup.model import Edit, Match
 from dedup.normalize import FIGURE, Tokens, token_weight
 from dedup.prepare import Prepared
@@ -141,20 +142,30 @@ def verify(a: str, b: str, shingles_a: npt.NDArray[np.uint32], shingles_b: npt.N
     return None
 
 
+def _verify_chunk(context: tuple[Forms, float], chunk: Sequence[tuple[int, int]]
+                  ) -> list[tuple[int, int, int, int] | None]:
+    forms, threshold = context
+    return [verify(forms.texts[f], forms.texts[g], forms.shingles[f], forms.shingles[g], threshold)
+            for f, g in chunk]
+
+
 def fuzzy_seeds(
-    prepared: list[Prepared], forms: Forms, candidates: npt.NDArray[np.int64], resolved: Resolved
+    prepared: list[Prepared], forms: Forms, candidates: npt.NDArray[np.int64], resolved: Resolved,
+    engine: Engine | None = None,
 ) -> dict[tuple[int, int], list[Rect]]:
-    """Verified segment matches, as seeds per document pair ``(a, b)``, ``a < b``."""
+    """Verified segment matches, as seeds per document pair ``(a, b)``, ``a < b``.
+
+    Verification (the costly part) runs on ``engine``; expanding forms into occurrence
+    pairs runs here.
+    """
     threshold = resolved.config.threshold
     cap = max(resolved.config.max_pair_docs, resolved.boilerplate_docs)
     out: defaultdict[tuple[int, int], list[Rect]] = defaultdict(list)
-
-    def docs(f: int) -> set[int]:
-        return {d for d, _ in forms.occurrences[f]}
+    doc_sets = [frozenset(d for d, _ in occ) for occ in forms.occurrences]
 
     def emit(f: int, g: int, core: tuple[int, int, int, int] | None) -> None:
         """Seeds for every occurrence pair of forms f and g (core: matched sub-ranges)."""
-        if len(docs(f) | docs(g)) > cap:
+        if len(doc_sets[f] | doc_sets[g]) > cap:
             return  # corpus-wide boilerplate: labelled from phrases, not expanded to pairs
         for da, sa in forms.occurrences[f]:
             lay_a = prepared[da].sentences
@@ -173,14 +184,13 @@ def fuzzy_seeds(
                 else:
                     out[(db, da)].append((rect[2], rect[3], rect[0], rect[1]))
 
-    for f, occ in enumerate(forms.occurrences):
-        if len({d for d, _ in occ}) > 1:
+    for f, docs in enumerate(doc_sets):
+        if len(docs) > 1:
             emit(f, f, None)
-    for f, g in candidates.tolist():
-        if docs(f) == docs(g) and len(docs(f)) == 1:
-            continue
-        verdict = verify(forms.texts[f], forms.texts[g], forms.shingles[f], forms.shingles[g],
-                         threshold)
+    todo = [(f, g) for f, g in candidates.tolist()
+            if not (len(doc_sets[f]) == 1 and doc_sets[f] == doc_sets[g])]
+    verdicts = (engine or SerialEngine()).map(_verify_chunk, (forms, threshold), todo)
+    for (f, g), verdict in zip(todo, verdicts, strict=True):
         if verdict is not None:
             emit(f, g, verdict)
     return dict(out)
@@ -211,6 +221,37 @@ class PairPassages:
     matches: tuple[Match, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _AlignContext:
+    prepared: list[Prepared]
+    texts: list[str]
+    exact: dict[tuple[int, int], npt.NDArray[np.int64]]
+    fuzzy: dict[tuple[int, int], list[Rect]]
+    stock: list[npt.NDArray[np.bool_]]
+    forms: Forms
+    resolved: Resolved
+
+
+def _align_chunk(ctx: _AlignContext, keys: Sequence[tuple[int, int]]) -> list[PairPassages]:
+    out: list[PairPassages] = []
+    for a, b in keys:
+        seeds: list[Rect] = list(ctx.fuzzy.get((a, b), ()))
+        runs = ctx.exact.get((a, b))
+        if runs is not None:
+            # Runs made only of stock phrasing cannot make a passage and are bridged by
+            # gap similarity when they sit inside one: dropping them keeps the work per
+            # pair proportional to what the two documents share beyond boilerplate.
+            stock = ctx.stock[a]
+            inside = np.r_[0, np.cumsum(stock)]
+            runs = runs[inside[runs[:, 0] + runs[:, 2]] - inside[runs[:, 0]] < runs[:, 2]]
+            seeds.extend((int(pa), int(pa + n), int(pb), int(pb + n)) for pa, pb, n in runs)
+        matches = _passages(ctx.prepared[a], ctx.prepared[b], ctx.texts[a], ctx.texts[b], seeds,
+                            ctx.stock[a], ctx.stock[b], ctx.forms, ctx.resolved)
+        if matches:
+            out.append(PairPassages(a, b, tuple(matches)))
+    return out
+
+
 def align_pairs(
     prepared: list[Prepared],
     texts: list[str],
@@ -220,29 +261,12 @@ def align_pairs(
     forms: Forms,
     resolved: Resolved,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    engine: Engine | None = None,
 ) -> list[PairPassages]:
     """Chain the seeds of every pair into passages; pairs without a passage are dropped."""
     keys = sorted(set(exact) | set(fuzzy))
-    stock_prefix = [np.r_[0, np.cumsum(s)] for s in stock]
-    out: list[PairPassages] = []
-    for i, (a, b) in enumerate(keys):
-        seeds: list[Rect] = list(fuzzy.get((a, b), ()))
-        runs = exact.get((a, b))
-        if runs is not None:
-            # Runs made only of stock phrasing cannot make a passage and are bridged by
-            # gap similarity when they sit inside one: dropping them keeps the work per
-            # pair proportional to what the two documents share beyond boilerplate.
-            sp = stock_prefix[a]
-            runs = runs[sp[runs[:, 0] + runs[:, 2]] - sp[runs[:, 0]] < runs[:, 2]]
-            seeds.extend((int(pa), int(pa + n), int(pb), int(pb + n)) for pa, pb, n in runs)
-        matches = _passages(prepared[a], prepared[b], texts[a], texts[b], seeds,
-                            stock[a], stock[b], forms, resolved)
-        if matches:
-            out.append(PairPassages(a, b, tuple(matches)))
-        if progress is not None:
-            progress(i + 1, len(keys))
-    return out
+    ctx = _AlignContext(prepared, texts, exact, fuzzy, stock, forms, resolved)
+    return (engine or SerialEngine()).map(_align_chunk, ctx, keys)
 
 
 def _gap(c: _Cluster, s: _Cluster, side: int) -> tuple[int, int]:

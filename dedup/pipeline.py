@@ -16,9 +16,10 @@ from dedup.align import align_pairs, fuzzy_seeds
 from dedup.analyze import find_phrases, label_documents, pair_figures, stock_tokens
 from dedup.candidates import build_forms, kgram_index, lsh_candidates
 from dedup.config import Config
+from dedup.engine import Engine, open_engine
 from dedup.errors import NoInputError
 from dedup.model import Document, ScanResult, Skipped
-from dedup.prepare import detect_lang, prepare
+from dedup.prepare import Prepared, detect_lang, prepare
 
 __all__ = ["Progress", "analyze_documents", "check_new", "compare", "run"]
 
@@ -43,6 +44,10 @@ def run(paths: Sequence[str], config: Config, *, progress: Progress | None = Non
     return result
 
 
+def _prepare_chunk(context: None, chunk: Sequence[tuple[int, Document]]) -> list[Prepared]:
+    return [prepare(doc, i) for i, doc in chunk]
+
+
 def analyze_documents(
     docs: list[Document],
     config: Config,
@@ -51,8 +56,21 @@ def analyze_documents(
     progress: Progress | None = None,
 ) -> ScanResult:
     """Analyse documents already in memory (the stages after ingest)."""
+    with open_engine(config) as engine:
+        return _analyze(docs, config, engine, skipped=skipped, progress=progress)
+
+
+def _analyze(
+    docs: list[Document],
+    config: Config,
+    engine: Engine,
+    *,
+    skipped: list[Skipped] | None,
+    progress: Progress | None,
+) -> ScanResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    stages = ("segment", "candidates", "align", "analyze")
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -60,32 +78,29 @@ def analyze_documents(
         timings[stage] = round(now - clock, 3)
         clock = now
         if progress is not None:
-            progress(stage, 1, 1)
+            progress("analyse", stages.index(stage) + 1, len(stages))
 
-    prepared = [prepare(doc, i) for i, doc in enumerate(docs)]
+    prepared: list[Prepared] = engine.map(_prepare_chunk, None, list(enumerate(docs)))
     resolved = config.resolve(n_documents=len(docs), lang=detect_lang(prepared))
     lap("segment")
     kg = kgram_index(prepared, resolved)
     forms = build_forms(prepared, resolved)
     candidates = lsh_candidates(forms, resolved)
+    fuzzy = fuzzy_seeds(prepared, forms, candidates, resolved, engine)
     lap("candidates")
-    fuzzy = fuzzy_seeds(prepared, forms, candidates, resolved)
     stock = stock_tokens(prepared, kg, resolved.boilerplate_docs)
     texts = [d.text for d in docs]
-
-    def align_progress(done: int, total: int) -> None:
-        if progress is not None:
-            progress("align", done, total)
-
     passages = align_pairs(prepared, texts, kg.runs, fuzzy, stock, forms, resolved,
-                           progress=align_progress)
+                           engine=engine)
     lap("align")
     phrases = find_phrases(prepared, texts, kg, resolved)
     reports = label_documents(docs, prepared, passages, phrases, resolved)
     pairs = pair_figures(passages, prepared)
     lap("analyze")
+    out = resolved.as_dict()
+    out["engine"] = engine.name
     return ScanResult(
-        config=resolved.as_dict(),
+        config=out,
         documents=reports,
         pairs=pairs,
         phrases=phrases,
