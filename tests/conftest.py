@@ -14,6 +14,7 @@ import pytest
 
 from dedup.config import Config
 from dedup.model import Document, ScanResult
+from dedup.normalize import normalize
 from dedup.pipeline import analyze_documents
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -80,9 +81,79 @@ def analyze() -> Callable[..., ScanResult]:
 
     def go(texts: Sequence[str], config: Config | None = None) -> ScanResult:
         documents = [make_document(f"d{i}", t) for i, t in enumerate(texts)]
-        return analyze_documents(documents, config or Config())
+        return analyze_documents(documents, config or Config(jobs=1))
 
     return go
+
+
+def check_result(result: ScanResult) -> None:
+    """The invariants of DESIGN.md that every scan result keeps.
+
+    Spans: half-open, sorted, disjoint, maximal, on non-whitespace at both ends, covering
+    every non-whitespace character; labels agree with their sources; shares sum to 1.
+    Matches lie inside the texts and are labelled with their source. Phrase occurrences
+    point at the phrase and are boilerplate.
+    """
+    k_docs = result.config["boilerplate_docs"]
+    cap = result.config["max_span_sources"]
+    label_at: list[dict[int, tuple[str, tuple[int, ...], int]]] = []
+    for i, rep in enumerate(result.documents):
+        text = rep.document.text
+        nonspace = {j for j, c in enumerate(text) if not c.isspace()}
+        covered: dict[int, tuple[str, tuple[int, ...], int]] = {}
+        prev = None
+        for s in rep.spans:
+            assert 0 <= s.start < s.end <= len(text)
+            assert not text[s.start].isspace() and not text[s.end - 1].isspace()
+            assert prev is None or prev.end <= s.start, "sorted and disjoint"
+            if prev is not None and not text[prev.end : s.start].strip():
+                assert (prev.label, prev.sources) != (s.label, s.sources), "not merged"
+            assert (s.label == "unique") == (s.source_count == 0)
+            if s.label != "unique":
+                assert (s.label == "boilerplate") == (s.source_count + 1 >= k_docs)
+            assert len(s.sources) == min(s.source_count, cap)
+            assert list(s.sources) == sorted(set(s.sources)) and i not in s.sources
+            for j in range(s.start, s.end):
+                covered[j] = (s.label, s.sources, s.source_count)
+            prev = s
+        assert nonspace <= set(covered), "every non-whitespace character has a label"
+        assert rep.chars == len(nonspace)
+        shares = (rep.novelty, rep.shared, rep.boilerplate)
+        assert all(0.0 <= x <= 1.0 for x in shares)
+        assert abs(sum(shares) - (1.0 if nonspace else 0.0)) <= 1e-3
+        label_at.append(covered)
+    for p in result.pairs:
+        assert 0 <= p.a < p.b < len(result.documents) and p.matches
+        for x in (p.similarity, p.a_in_b, p.b_in_a):
+            assert 0.0 <= x <= 1.0
+        lo, hi = sorted((p.a_in_b, p.b_in_a))
+        assert lo - 1e-3 <= p.similarity <= hi + 1e-3
+        for m in p.matches:
+            for doc, other, start, end in ((p.a, p.b, m.a_start, m.a_end),
+                                           (p.b, p.a, m.b_start, m.b_end)):
+                text = result.documents[doc].document.text
+                assert 0 <= start < end <= len(text)
+                for j in range(start, end):
+                    if not text[j].isspace():
+                        label, sources, count = label_at[doc][j]
+                        assert label != "unique", (doc, j)
+                        assert other in sources or count > len(sources)
+    for ph in result.phrases:
+        assert len(ph.documents) >= k_docs
+        assert list(ph.documents) == sorted(set(ph.documents))
+        assert ph.count == len(ph.occurrences) >= len(ph.documents)
+        assert {o.doc for o in ph.occurrences} == set(ph.documents)
+        for o in ph.occurrences:
+            text = result.documents[o.doc].document.text
+            assert normalize(text[o.start : o.end]).text == ph.norm
+            assert all(label_at[o.doc][j][0] == "boilerplate"
+                       for j in range(o.start, o.end) if not text[j].isspace())
+
+
+@pytest.fixture(scope="session")
+def invariants() -> Callable[[ScanResult], None]:
+    """``invariants(result)`` asserts what every scan result keeps (see check_result)."""
+    return check_result
 
 
 @pytest.fixture
