@@ -148,10 +148,20 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
         yield update
 
 
-def _report_skipped(result: ScanResult) -> None:
+def _report_skipped(result: ScanResult) -> int:
+    """One stderr line per unreadable input, one for all ignored files; the exit code."""
     err = _stderr()
-    for s in result.skipped:
+    errors = [s for s in result.skipped if not s.ignored]
+    for s in errors:
         err.print(f"dedup: skipped {s.path!r}: {s.reason}", markup=False)
+    ignored = [s for s in result.skipped if s.ignored]
+    if ignored:
+        names = ", ".join(repr(s.path) for s in ignored[:3]) + (" …" if len(ignored) > 3 else "")
+        what = "file that is not a document" if len(ignored) == 1 else \
+            "files that are not documents"
+        err.print(f"dedup: ignored {len(ignored)} {what} ({names}); name a file on the command "
+                  "line to read it as text", markup=False)
+    return EXIT_SKIPPED if errors else EXIT_OK
 
 
 def _stdout_console(width: int | None = None) -> Console:
@@ -260,13 +270,13 @@ def scan(
             atomic_write_text(Path(json_out), dumps(to_json(result)))
             written.append(("json", Path(json_out)))
         elapsed = time.perf_counter() - started
-        _report_skipped(result)
+        code = _report_skipped(result)
         if json_to_stdout:
             sys.stdout.write(dumps(to_json(result)))
             sys.stdout.flush()
         elif not quiet:
             render_summary(result, _stdout_console(), elapsed=elapsed, written=written)
-        return EXIT_SKIPPED if result.skipped else EXIT_OK
+        return code
 
     code = _guard(work)
     raise typer.Exit(code)
@@ -379,7 +389,7 @@ def new(
         page = _html_renderer("render_report_page") if html_out is not None else None
         with _progress(not quiet) as progress:
             result, index = check_new(report, others, config, progress=progress)
-        _report_skipped(result)
+        code = _report_skipped(result)
         if len(result.documents) < 2:
             raise NoInputError(f"nothing to compare {report} with: no readable documents "
                                f"in {', '.join(others)}")
@@ -389,7 +399,7 @@ def new(
             _emit(html_out, page(result, index, standalone=True))
         if _view_wanted(quiet, json_out, html_out):
             _show_view(lambda c: render_new(result, index, c), width, json_out, html_out)
-        return EXIT_SKIPPED if result.skipped else EXIT_OK
+        return code
 
     raise typer.Exit(_guard(work))
 
@@ -443,7 +453,7 @@ def phrases(
         _one_stdout(json=json_out, csv=csv_out)
         with _progress(not quiet) as progress:
             result = run(paths, config, progress=progress)
-        _report_skipped(result)
+        code = _report_skipped(result)
         chosen = sort_phrases(result.phrases, sort)[:limit]  # sort narrowed by the check
         if json_out is not None:
             _emit(json_out, dumps(phrases_data(result, chosen)))
@@ -453,7 +463,7 @@ def phrases(
             _emit(csv_out, buffer.getvalue(), bom=csv_out != "-")
         if _view_wanted(quiet, json_out, csv_out):
             _show_view(lambda c: render_phrases(result, chosen, c), width, json_out, csv_out)
-        return EXIT_SKIPPED if result.skipped else EXIT_OK
+        return code
 
     raise typer.Exit(_guard(work))
 

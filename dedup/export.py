@@ -84,12 +84,14 @@ def to_json(result: ScanResult) -> dict[str, Any]:
             "characters": total_chars,
             "pairs": len(pairs),
             "phrases": len(phrases),
-            "skipped": len(result.skipped),
+            "skipped": sum(1 for s in result.skipped if not s.ignored),
+            "ignored": sum(1 for s in result.skipped if s.ignored),
         },
         "documents": documents,
         "pairs": pairs,
         "phrases": phrases,
-        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        "skipped": [{"path": s.path, "reason": s.reason, "ignored": s.ignored}
+                    for s in result.skipped],
         "timings": result.timings,
     }
 

@@ -30,10 +30,15 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """An input that could not be read, and why."""
+    """An input that could not be read, and why.
+
+    ``ignored`` marks a file found in a folder that is not a document type dedup reads
+    (a .tsv manifest, an image): reported, but not an error.
+    """
 
     path: str
     reason: str
+    ignored: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,10 @@ def test_hostile_corpus(tmp_path: Path) -> None:
     # progress: 0 first, then one call per file read, ending at the total
     assert calls[0] == ("read", 0, calls[-1][2])
     assert [c[1] for c in calls] == list(range(len(calls)))
-    assert calls[-1][1] == calls[-1][2] == len(docs) + len(skipped) - 3  # 3 skipped in discovery
+    # 3 unreadable and the ignored non-documents are skipped in discovery, before reading
+    found_early = 3 + sum(s.ignored for s in skipped)
+    assert calls[-1][1] == calls[-1][2] == len(docs) + len(skipped) - found_early
+    assert {Path(s.path).name for s in skipped if s.ignored} == {"image.png"}
 
 
 @pytest.mark.parametrize(
@@ -104,17 +107,19 @@ def test_file_vanishes_or_changes_after_discovery(
     assert docs[0].sha256 == hashlib.sha256(docs[0].text.encode()).hexdigest()
 
 
-def test_unknown_extensions_sniffed_in_folders_explicit_files_attempted(tmp_path: Path) -> None:
+def test_unknown_extensions_ignored_in_folders_explicit_files_attempted(tmp_path: Path) -> None:
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
+    (tmp_path / "report.txt").write_text(ZH_SIMPLIFIED)
     docs, skipped = load([str(tmp_path)], Config())
-    assert [d.id for d in docs] == ["notes"]
-    assert [s.reason for s in skipped] == [
-        "not a supported document (legacy Office file (.doc/.xls/.ppt)); "
-        "supported: .txt .md .html .docx .pdf",
-        "not a supported document (JPEG image); supported: .txt .md .html .docx .pdf",
-    ]
+    # Found in a folder: only document types are read; the rest is ignored, not an error.
+    assert [d.id for d in docs] == ["report"]
+    assert [(Path(s.path).name, s.ignored) for s in skipped] == [
+        ("notes.csv", True), ("old.doc", True), ("photo.jpg", True)]
+    assert all("name the file to read it as text" in s.reason for s in skipped)
+    # Named on the command line: always attempted.
+    assert read_document(str(tmp_path / "notes.csv"), Config()).text == "a,b\n1,2\n"
     with pytest.raises(InputError, match=r"binary content \(JPEG image\)"):
         read_document(str(tmp_path / "photo.jpg"), Config())
 

@@ -51,6 +51,11 @@ class Entry:
         return PurePosixPath(self.rel).suffix.lower()
 
 
+#: Extensions read when found in a folder (files without an extension are sniffed).
+TEXT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".markdown", ""})
+HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
+DOCUMENT_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | {".docx", ".pdf"}
+
 Item = Entry | Skipped
 
 
@@ -60,7 +65,7 @@ def discover(paths: Sequence[str]) -> list[Item]:
     >>> discover(["-", "-"])
     [Entry(path='<stdin>', rel='stdin', root='', explicit=True, is_stdin=True)]
     >>> discover(["no/such/file.txt"])
-    [Skipped(path='no/such/file.txt', reason='no such file or folder')]
+    [Skipped(path='no/such/file.txt', reason='no such file or folder', ignored=False)]
     """
     scan = _Scan()
     for path in paths:
@@ -124,6 +129,14 @@ class _Scan:
         if real in self.seen_files:
             return
         self.seen_files.add(real)
+        ext = PurePosixPath(rel).suffix.lower()
+        if not explicit and ext not in DOCUMENT_EXTENSIONS:
+            # Found while scanning a folder: manifests, spreadsheets and images sit next
+            # to reports all the time and are not reports themselves.
+            self.items.append(Skipped(
+                path, f"not a document type dedup reads ({ext}); name the file to read it as text",
+                ignored=True))
+            return
         self.items.append(Entry(path, rel, root, explicit=explicit))
 
     def _walk(self, start: str, root: str, root_name: str, start_stat: os.stat_result) -> None:

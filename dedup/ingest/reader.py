@@ -16,16 +16,13 @@ from typing import BinaryIO
 
 from dedup.config import Config
 from dedup.ingest.decode import decode_text
-from dedup.ingest.discover import Entry
+from dedup.ingest.discover import HTML_EXTENSIONS, TEXT_EXTENSIONS, Entry
 from dedup.ingest.docx_text import docx_to_text
 from dedup.ingest.failure import BinaryContent, Unreadable, human_size, not_supported
 from dedup.ingest.html_text import html_to_text
 from dedup.ingest.pdf_text import PdfExtractor
 from dedup.ingest.sniff import binary_kind, looks_like_html
 from dedup.model import Document
-
-TEXT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".markdown", ""})
-HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
 
 
 def read_entry(entry: Entry, doc_id: str, config: Config, pdf: PdfExtractor) -> Document:

@@ -195,8 +195,9 @@ def render_summary(
         f"{len(result.pairs)} similar pair{'s' if len(result.pairs) != 1 else ''}, ",
         f"{len(result.phrases)} stock phrase{'s' if len(result.phrases) != 1 else ''}",
     )
-    if result.skipped:
-        head.append(f"; {len(result.skipped)} skipped", style="bold red")
+    errors = sum(1 for s in result.skipped if not s.ignored)
+    if errors:
+        head.append(f"; {errors} skipped", style="bold red")
     console.print(head)
     blocks: list[RenderableType] = []
     if 1 < n <= MATRIX_MAX_DOCS:
