@@ -9,14 +9,16 @@ tokens form a plain ``str`` that rapidfuzz and hashing handle at C speed:
   point in the unassigned planes 4-13 by a stable hash, so the same word gets the same
   code point in every run and every process;
 - figures: every run of digits, decimal separators and masks (``*``, ``×``, ``□``, and
-  ``X`` outside words) becomes ``0``, so "2022年增长5%" and "2023年增长**%" match;
+  ``X`` outside words) becomes one FIGURE token (U+E000, a private-use character that
+  normalises to itself, so "2022-2023" stays two figures when normalised again), so
+  "2022年增长5%" and "2023年增长**%" match;
 - punctuation, symbols and whitespace are dropped.
 
 Display never uses tokens: ``starts``/``ends`` map each token back to the original text.
 
 >>> t = normalize("2022年增长5.2%")
->>> t.text
-'0年增长0'
+>>> t.text.replace(FIGURE, "#")
+'#年增长#'
 >>> [(int(s), int(e)) for s, e in zip(t.starts, t.ends)]
 [(0, 4), (4, 5), (5, 6), (6, 7), (7, 10)]
 >>> normalize("2023年增长**%").text == t.text
@@ -38,8 +40,8 @@ import snowballstemmer
 
 __all__ = ["FIGURE", "Tokens", "fold_char", "normalize", "token_weight"]
 
-#: The token every run of figures and masks becomes.
-FIGURE = "0"
+#: The token every run of figures and masks becomes (private use: never in real text).
+FIGURE = "\ue000"
 
 # Character classes, before and after resolving context-dependent ones.
 _OTHER, _CHAR, _LETTER, _DIGIT, _MASK, _XMASK, _SEP = 0, 1, 2, 3, 4, 5, 6
@@ -69,6 +71,7 @@ _UNSPACED_RANGES = (
     (0xA960, 0xA97F),
     (0xAC00, 0xD7AF),  # Hangul syllables
     (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xE000, 0xE000),  # FIGURE
     (0x20000, 0x3FFFF),  # CJK Extensions B-H
     (_WORD_BASE, _WORD_BASE + _WORD_SPAN - 1),  # tokens of words, see above
 )
@@ -118,6 +121,8 @@ def _in_unspaced(cp: int) -> bool:
 
 def _classify(ch: str) -> tuple[int, int]:
     """(class, folded code point) of one original character."""
+    if ch == FIGURE:
+        return _CHAR, ord(FIGURE)  # a token text being normalised again
     if ch in _SEP_CHARS:
         return _SEP, ord(ch)
     if ch in _MASK_CHARS:
@@ -169,8 +174,8 @@ def _astral(cp: int) -> tuple[int, int]:
 def fold_char(ch: str) -> str:
     """The token a single character becomes ('' when it is dropped).
 
-    >>> fold_char("，"), fold_char("７"), fold_char("Ａ") == fold_char("a")
-    ('', '0', True)
+    >>> fold_char("，"), fold_char("７") == FIGURE, fold_char("Ａ") == fold_char("a")
+    ('', True, True)
     >>> fold_char("\uf900") == "\u8c48"  # a compatibility ideograph
     True
     """

@@ -46,8 +46,8 @@ _ABBREVIATIONS = frozenset((
     "no", "fig", "figs", "inc", "ltd", "co", "corp", "dept", "est", "approx", "jan", "feb",
     "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k",
 ))
-_HEADING = re.compile(
-    r"""^\s*(?:
+_HEADING = re.compile(  # used with .match(text, pos): anchored where matching starts
+    r"""\s*(?:
         [一二三四五六七八九十百零〇]+[、.．]            # 一、
       | [（(][一二三四五六七八九十百零〇\d]+[）)]       # （一） (1)
       | 第[一二三四五六七八九十百零〇\d]+[章节条部分篇编]  # 第一章
@@ -165,7 +165,7 @@ def _sentences(text: str) -> list[tuple[int, int, bool]]:
             pieces.append((pos, le))
         heading_line = bool(_HEADING.match(text, ls)) or (
             le - ls <= _HEADING_MAX_CHARS and text[le - 1] not in _TERMINATORS
-            and text[le - 1] not in _CLOSERS
+            and text[le - 1] not in _CLOSERS and text[le - 1] != "."
         )
         for i, (s, e) in enumerate(pieces):
             s, e = _strip(text, s, e)
@@ -186,7 +186,11 @@ def _is_abbreviation(text: str, line_start: int, dot: int) -> bool:
         i -= 1
     word = text[i:dot].lower()
     if not word:
-        return False
+        # "1. Introduction", "2.3. Scope": a list or section number at the start of a line.
+        j = dot
+        while j > line_start and (text[j - 1].isdigit() or text[j - 1] == "."):
+            j -= 1
+        return j < dot and not text[line_start:j].strip()
     if len(word) == 1 and word.isalpha():
         return True  # an initial: "J. Smith", "U.S."
     return word in _ABBREVIATIONS or word.rstrip(".") in _ABBREVIATIONS

@@ -176,8 +176,6 @@ def test_normalize_is_idempotent(text: str) -> None:
     assert token_weight(once) == normalize(text).weight()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: two adjacent figure tokens ('2022-2023' -> '00') "
-                   "become one figure when the token text is normalised again")
 def test_normalize_is_idempotent_on_adjacent_figures() -> None:
     once = normalize("2022-2023年").text
     assert once == FIGURE * 2 + "年"

@@ -147,15 +147,11 @@ def test_long_numbered_line_is_a_heading_at_the_start() -> None:
     assert parts(LONG_HEADING)[0] == ("heading", LONG_HEADING)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _HEADING.match(text, pos) with a '^' anchor only "
-                   "matches at offset 0, so heading markers are ignored after the first line")
 def test_long_numbered_line_is_a_heading_on_any_line() -> None:
     text = "前言。\n" + LONG_HEADING
     assert parts(text)[1] == ("heading", LONG_HEADING)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the full stop of a list number ('1. ') ends a "
-                   "sentence, so a numbered heading is split into '1.' and its title")
 def test_numbered_heading_is_one_segment() -> None:
     text = "Summary of the year.\n1. Introduction\nThe city grew."
     assert parts(text) == [("sentence", "Summary of the year."), ("heading", "1. Introduction"),
