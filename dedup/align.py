@@ -25,7 +25,7 @@ from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 from dedup.candidates import Forms
 from dedup.config import Resolved
 from dedup.engine import Engine, SerialEngine
-from dedup.model import Edit, Match
+from dedup.model import Edit, Match, Segment
 from dedup.normalize import FIGURE, Tokens, token_weight
 from dedup.prepare import Prepared
 
@@ -50,6 +50,8 @@ GAP_SHINGLES = 0.3
 #: Whole sentences lighter than ``min_passage`` (headings, short sentences moved alone)
 #: count as reuse when ``min_sentence`` weight aligns and the similarity is this high.
 WHOLE_SENTENCE_SCORE = 0.8
+#: A passage reaching this little weight into a neighbouring sentence stops before it.
+GRAZE = 4
 #: Share of a clause or sentence that may be left outside a passage and still be
 #: snapped into it (edits at the very start or end of a reused sentence).
 SNAP_SHARE = 0.25
@@ -457,12 +459,24 @@ def _merge_overlaps(spans: list[tuple[int, int, int, int]]) -> list[tuple[int, i
 
 
 def _snap(prep: Prepared, lo: int, hi: int) -> tuple[int, int]:
-    """Text offsets of tokens ``[lo, hi)``, widened to whole segments when nearly whole.
+    """Text offsets of tokens ``[lo, hi)``, fitted to segment boundaries.
 
-    The sentence is tried before the clause, so a sentence whose first clause was
-    edited is still reported whole.
+    First inward: a passage that only grazes the next (or previous) sentence -- an exact
+    run spilling over "。The" into a sentence that begins alike -- stops at the sentence
+    boundary. Then outward: a clause or sentence that is nearly whole is taken whole,
+    the sentence tried before the clause, so a sentence whose first clause was edited is
+    still reported whole, punctuation included.
     """
     tok = prep.tokens
+    sentences = prep.sentences
+    last = sentences.containing(hi - 1)
+    if last is not None and last.tok_start > lo and hi < last.tok_end and _grazes(
+            tok, last.tok_start, hi, last):
+        hi = last.tok_start
+    first = sentences.containing(lo)
+    if first is not None and first.tok_end < hi and lo > first.tok_start and _grazes(
+            tok, lo, first.tok_end, first):
+        lo = first.tok_end
     start, end = int(tok.starts[lo]), int(tok.ends[hi - 1])
     for layer in (prep.sentences, prep.clauses):
         head = layer.containing(lo)
@@ -477,6 +491,13 @@ def _snap(prep: Prepared, lo: int, hi: int) -> tuple[int, int]:
             end = tail.end
             break
     return start, end
+
+
+def _grazes(tok: Tokens, lo: int, hi: int, sentence: Segment) -> bool:
+    """Whether tokens ``[lo, hi)`` are a mere edge of ``sentence`` (at most GRAZE weight
+    and less than SNAP_SHARE of it)."""
+    part = tok.weight(lo, hi)
+    return part <= GRAZE and part < SNAP_SHARE * tok.weight(sentence.tok_start, sentence.tok_end)
 
 
 def _whole_sentences(prep: Prepared, start: int, end: int) -> bool:

@@ -24,6 +24,7 @@ from dedup.prepare import Prepared
 __all__ = ["find_phrases", "label_documents", "pair_figures", "stock_tokens"]
 
 _CLOSERS = "”’」』）)】》\"'〕"
+_TERMINATORS = "。！？；!?;.…"
 
 
 def stock_tokens(
@@ -156,6 +157,11 @@ def _phrase(norm: str, docs: tuple[int, ...], prepared: list[Prepared], texts: l
             text = texts[d]
             while end < len(text) and text[end] in _CLOSERS:
                 end += 1
+            # A phrase that ends a sentence takes the sentence's full stop with it.
+            if end < len(text) and text[end] in _TERMINATORS:
+                end += 1
+                while end < len(text) and text[end] in _CLOSERS:
+                    end += 1
             occurrences.append(PhraseOccurrence(d, start, end))
             pos = tok.text.find(norm, pos + len(norm))
     first = occurrences[0]
