@@ -101,8 +101,9 @@ def _heat(value: float) -> str:
 def _matrix(result: ScanResult, labels: list[str]) -> RenderableType:
     n = len(result.documents)
     sim = {(p.a, p.b): p.similarity for p in result.pairs}
-    table = Table(title="Similarity matrix (share of both reports' text they share)",
-                  title_justify="left", box=None, pad_edge=False, padding=(0, 1))
+    table = Table(title="Similarity (% of the two reports' text they share)",
+                  title_justify="left", box=None, pad_edge=False, padding=(0, 1),
+                  min_width=52)
     table.add_column("#", justify="right", style="bold")
     table.add_column("report", no_wrap=True, max_width=LABEL_CELLS)
     for j in range(n):
@@ -114,10 +115,26 @@ def _matrix(result: ScanResult, labels: list[str]) -> RenderableType:
                 cells.append(Text("  ·", style="dim"))
                 continue
             v = sim.get((min(i, j), max(i, j)), 0.0)
-            txt = f"{round(v * 100):>3d}" if v > 0 else "  -"
+            if v <= 0:
+                txt = "  -"
+            elif v < 0.01:
+                txt = " <1"
+            else:
+                txt = f"{round(v * 100):>3d}"
             cells.append(Text(txt, style=f"white on {_heat(v)}"))
         table.add_row(*cells)
     return table
+
+
+def _percent(value: float) -> str:
+    """A share as a percentage; "<1%" rather than a misleading "0%".
+
+    >>> _percent(0.004), _percent(0), _percent(0.256)
+    ('<1%', '0%', '26%')
+    """
+    if 0 < value < 0.005:
+        return "<1%"
+    return f"{value:.0%}"
 
 
 def _pairs(result: ScanResult, labels: list[str], limit: int) -> RenderableType:
@@ -130,8 +147,8 @@ def _pairs(result: ScanResult, labels: list[str], limit: int) -> RenderableType:
     table.add_column("passages", justify="right")
     ranked = sorted(result.pairs, key=lambda p: (-p.similarity, p.a, p.b))[:limit]
     for p in ranked:
-        table.add_row(plain(labels[p.a]), plain(labels[p.b]), f"{p.similarity:.0%}",
-                      f"{p.a_in_b:.0%}", f"{p.b_in_a:.0%}", str(len(p.matches)))
+        table.add_row(plain(labels[p.a]), plain(labels[p.b]), _percent(p.similarity),
+                      _percent(p.a_in_b), _percent(p.b_in_a), str(len(p.matches)))
     if not ranked:
         return Text("No two reports share a passage.", style="dim")
     return table
