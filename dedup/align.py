@@ -50,6 +50,8 @@ GAP_SHINGLES = 0.3
 #: Whole sentences lighter than ``min_passage`` (headings, short sentences moved alone)
 #: count as reuse when ``min_sentence`` weight aligns and the similarity is this high.
 WHOLE_SENTENCE_SCORE = 0.8
+#: ... but never more than this weight: a whole clause left over is a clause of its own.
+SNAP_MAX = 12
 #: A passage reaching this little weight into a neighbouring sentence stops before it.
 GRAZE = 4
 #: Share of a clause or sentence that may be left outside a passage and still be
@@ -480,17 +482,22 @@ def _snap(prep: Prepared, lo: int, hi: int) -> tuple[int, int]:
     start, end = int(tok.starts[lo]), int(tok.ends[hi - 1])
     for layer in (prep.sentences, prep.clauses):
         head = layer.containing(lo)
-        if head is not None and tok.weight(head.tok_start, lo) <= SNAP_SHARE * tok.weight(
-                head.tok_start, head.tok_end):
+        if head is not None and _nearly_all(tok, head.tok_start, lo, head):
             start = head.start
             break
     for layer in (prep.sentences, prep.clauses):
         tail = layer.containing(hi - 1)
-        if tail is not None and tok.weight(hi, tail.tok_end) <= SNAP_SHARE * tok.weight(
-                tail.tok_start, tail.tok_end):
+        if tail is not None and _nearly_all(tok, hi, tail.tok_end, tail):
             end = tail.end
             break
     return start, end
+
+
+def _nearly_all(tok: Tokens, lo: int, hi: int, segment: Segment) -> bool:
+    """Whether leaving out tokens ``[lo, hi)`` of ``segment`` leaves it nearly whole."""
+    left_out = tok.weight(lo, hi)
+    return left_out <= SNAP_MAX and left_out <= SNAP_SHARE * tok.weight(
+        segment.tok_start, segment.tok_end)
 
 
 def _grazes(tok: Tokens, lo: int, hi: int, sentence: Segment) -> bool:
