@@ -96,8 +96,7 @@ def test_labels_follow_the_number_of_documents(analyze: Analyze, zh: tuple[str, 
     invariants(result)
     for d, text in enumerate(texts):
         lo = text.index(zh[6])
-        # (The full stop: see test_boilerplate_sentence_includes_its_full_stop.)
-        assert labels_over(result, d, lo, lo + len(zh[6]) - 1) == {"boilerplate"}
+        assert labels_over(result, d, lo, lo + len(zh[6])) == {"boilerplate"}
         assert labels_over(result, d, 0, len(zh[d])) == {"unique"}
     for d in (0, 1):
         lo = texts[d].index(zh[7])
@@ -113,7 +112,7 @@ def test_boilerplate_docs_sets_the_bar(analyze: Analyze, zh: tuple[str, ...], k_
     result = analyze(texts, Config(jobs=1, boilerplate_docs=k_docs))
     assert result.config["boilerplate_docs"] == k_docs
     lo = texts[0].index(zh[6])
-    assert labels_over(result, 0, lo, lo + len(zh[6]) - 1) == {label}
+    assert labels_over(result, 0, lo, lo + len(zh[6])) == {label}
 
 
 def test_boilerplate_sentence_includes_its_full_stop(analyze: Analyze,
@@ -123,6 +122,33 @@ def test_boilerplate_sentence_includes_its_full_stop(analyze: Analyze,
     for d, text in enumerate(texts):
         lo = text.index(zh[6])
         assert labels_over(result, d, lo, len(text)) == {"boilerplate"}
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: labels depend on the order of the documents: "
+                   "a sentence twice in A and twice in B (with text between) is shared twice or "
+                   "once depending on which document comes first (_one_per_region keeps one "
+                   "passage per region, ties broken by position)")
+def test_labels_do_not_depend_on_document_order(analyze: Analyze, zh: tuple[str, ...]) -> None:
+    a = zh[0] + zh[0]
+    b = zh[0] + zh[1] + zh[0]
+
+    def spans(result: ScanResult, doc: int) -> list[tuple[int, int, str]]:
+        return [(s.start, s.end, s.label) for s in result.documents[doc].spans]
+
+    ab, ba = analyze([a, b]), analyze([b, a])
+    assert spans(ab, 0) == spans(ba, 1)
+    assert spans(ab, 1) == spans(ba, 0)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: a sentence that occurs twice in B and once in A is "
+                   "labelled shared only once in B; the other copy is 'unique' although it was "
+                   "found in A (one passage per region, see _one_per_region)")
+def test_every_copy_of_a_found_sentence_is_shared(analyze: Analyze, zh: tuple[str, ...]) -> None:
+    a = zh[3] + zh[0]
+    b = zh[0] + zh[1] + zh[0]
+    result = analyze([a, b])
+    assert labels_over(result, 1, 0, len(zh[0])) == {"shared"}
+    assert labels_over(result, 1, len(b) - len(zh[0]), len(b)) == {"shared"}
 
 
 def test_sources_are_capped_but_counted(analyze: Analyze, zh: tuple[str, ...],
