@@ -123,3 +123,12 @@ def test_check_new_does_not_compare_the_report_with_itself(corpus: Path) -> None
     assert len(ids) == len(set(ids)) == 3
     assert result.documents[index].novelty == 1.0
     assert not any(0 in (p.a, p.b) for p in result.pairs)
+
+
+def test_check_new_keeps_ids_distinct(write_corpus: Write, zh: tuple[str, ...]) -> None:
+    root = write_corpus({"this/a.txt": zh[0] + zh[1], "last/a.txt": zh[0] + zh[1]})
+    result, index = check_new(str(root / "this" / "a.txt"), [str(root / "last")],
+                              Config(jobs=1))
+    ids = [r.document.id for r in result.documents]
+    assert index == 0 and ids[0] == "a" and len(set(ids)) == 2
+    assert result.pairs[0].similarity == 1.0

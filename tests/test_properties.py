@@ -113,3 +113,17 @@ def test_pair_figures_do_not_depend_on_document_order(analyze: Analyze, a: str, 
         assert x.similarity == y.similarity
         assert (x.a_in_b, x.b_in_a) == (y.b_in_a, y.a_in_b)
     assert [r.novelty for r in ab.documents] == [r.novelty for r in reversed(ba.documents)]
+
+
+ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=150)
+PIECES = st.lists(st.sampled_from([
+    "四个意识", "增强", "。", "\n", " ", "X", "×", "5.2", "Mr.", "the", "The", "“", "”", "\r\n",
+    "一、", "\ud800", "\ue000", "a", "1,000", "\u3000", "…",
+]), max_size=60).map("".join)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(ANY_TEXT, PIECES, document()), min_size=1, max_size=4))
+def test_any_text_at_all(analyze: Analyze, invariants: Check, texts: list[str]) -> None:
+    """Arbitrary code points (lone surrogates, private use, controls) never break a scan."""
+    invariants(analyze(texts))
