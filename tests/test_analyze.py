@@ -244,3 +244,18 @@ def test_phrase_figures_are_masked_in_the_display_text(analyze: Analyze,
     (ph,) = result.phrases
     assert ph.documents == (0, 1, 2)
     assert not any(c.isdigit() for c in ph.text) and "*" in ph.text
+
+
+def test_nested_phrases_are_both_found(analyze: Analyze, zh: tuple[str, ...],
+                                       invariants: Check) -> None:
+    """P in five documents and "P，Q" in three of them: two phrases, each maximal."""
+    p, q = "坚持以习近平新时代中国特色社会主义思想为指导", "深入贯彻落实党的二十大精神"
+    texts = [zh[i] + p + "，" + q + "。" for i in range(3)]
+    texts += [zh[i] + p + "，努力工作。" for i in range(3, 5)]
+    result = analyze(texts)
+    invariants(result)
+    by_norm = {ph.norm: ph for ph in result.phrases}
+    assert by_norm[normalize(p).text].documents == (0, 1, 2, 3, 4)
+    assert by_norm[normalize(p + q).text].documents == (0, 1, 2)
+    assert len(result.phrases) == 2
+    assert result.phrases[0].norm == normalize(p).text, "most documents first"
