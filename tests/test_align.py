@@ -7,6 +7,7 @@ which sentences were reused, edited, moved, added or dropped. Tests check behavi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -197,10 +198,17 @@ def test_edited_sentence_is_one_whole_passage(analyze: Analyze, zh: tuple[str, .
     result = analyze([a, b])
     check_matches(result, [a, b])
     pair = the_pair(result)
-    assert match_covering(pair, span_of(a, s), span_of(b, edited)) is not None
+    m = match_covering(pair, span_of(a, s), span_of(b, edited))
+    assert m is not None
     assert labels_over(result, 0, *span_of(a, s)) == {"shared"}
     assert labels_over(result, 1, *span_of(b, edited)) == {"shared"}
     assert labels_over(result, 1, *span_of(b, zh[6])) == {"unique"}
+    changes = [(e.op, a[e.a_start : e.a_end], b[e.b_start : e.b_end]) for e in m.edits]
+    if edit == "chars":
+        assert sorted(changes) == [("replace", "持续", "不断"), ("replace", "深入", "全面")]
+    elif edit == "filler":
+        assert {op for op, _, _ in changes} == {"insert"}
+        assert Counter("".join(new for _, _, new in changes)) == Counter("切实进一步")
 
 
 def test_moved_sentences_are_found(analyze: Analyze, zh: tuple[str, ...]) -> None:
