@@ -95,6 +95,26 @@ def test_missing_path_among_others(corpus: Path, tmp_path: Path) -> None:
     assert (tmp_path / "r" / "scan.json").is_file(), "the rest is still processed"
 
 
+def test_files_that_are_not_documents_are_ignored_in_one_line(
+        write_corpus: Write, zh: tuple[str, ...], tmp_path: Path) -> None:
+    root = write_corpus({"a.txt": zh[0], "b.txt": zh[1], "logo.png": b"\x89PNG\r\n\x1a\n",
+                         "data.json": "{}", "broken.pdf": b"%PDF-1.4 broken"})
+    code, _, stderr = invoke("scan", str(root), "--no-html", "--out", str(tmp_path / "r"),
+                             "--quiet")
+    assert code == 1, "the broken PDF is an input that could not be read"
+    lines = error_lines(stderr)
+    assert len(lines) == 2
+    assert any("broken.pdf" in line for line in lines)
+    ignored = next(line for line in lines if "logo.png" in line)
+    assert "data.json" in ignored
+    code, _, stderr = invoke("scan", str(root / "a.txt"), str(root / "b.txt"),
+                             str(root / "logo.png"), "--no-html", "--out",
+                             str(tmp_path / "r2"), "--quiet")
+    assert code == 1, "a file named on the command line that cannot be read is an error"
+    (line,) = error_lines(stderr)
+    assert "logo.png" in line
+
+
 def test_nothing_readable(tmp_path: Path) -> None:
     code, stdout, stderr = invoke("scan", str(tmp_path / "nowhere"), "--no-html", "--out",
                                   str(tmp_path / "r"))
