@@ -272,6 +272,21 @@ def test_stock_phrase_alone_makes_no_pair(analyze: Analyze, zh: tuple[str, ...])
     assert labels_over(two, 0, *span_of(texts[0], stock.rstrip("，"))) == {"shared"}
 
 
+def test_stock_phrase_does_not_split_a_passage(analyze: Analyze, zh: tuple[str, ...]) -> None:
+    stock = "坚持以习近平新时代中国特色社会主义思想为指导。"
+    reused = zh[0] + stock + zh[1]
+    texts = [zh[4] + reused + zh[5], zh[6] + reused + zh[7], zh[2] + stock, zh[3] + stock]
+    result = analyze(texts)
+    check_matches(result, texts)
+    pair = the_pair(result)
+    assert (pair.a, pair.b) == (0, 1)
+    assert [(m.a_start, m.a_end, m.b_start, m.b_end) for m in pair.matches] == [
+        (*span_of(texts[0], reused), *span_of(texts[1], reused))]
+    lo = texts[0].index(stock)
+    assert labels_over(result, 0, lo, lo + len(stock)) == {"boilerplate"}
+    assert labels_over(result, 0, *span_of(texts[0], zh[1])) == {"shared"}
+
+
 def test_short_common_words_are_not_a_passage(analyze: Analyze, zh: tuple[str, ...]) -> None:
     a = "今年将举办国际茶文化博览会，吸引客商。" + zh[0]
     b = zh[1] + "去年成功举办国际茶文化博览会并签约项目。"
