@@ -11,11 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dedup.analyze import stock_tokens
+from dedup.align import PairPassages
+from dedup.analyze import label_documents, stock_tokens
 from dedup.candidates import kgram_index
 from dedup.config import Config
-from dedup.model import Document, ScanResult
+from dedup.model import Document, Match, Phrase, PhraseOccurrence, ScanResult
 from dedup.normalize import normalize
 from dedup.pipeline import run
 from dedup.prepare import detect_lang, prepare
@@ -259,3 +262,75 @@ def test_nested_phrases_are_both_found(analyze: Analyze, zh: tuple[str, ...],
     assert by_norm[normalize(p + q).text].documents == (0, 1, 2)
     assert len(result.phrases) == 2
     assert result.phrases[0].norm == normalize(p).text, "most documents first"
+
+
+# --- label_documents against a per-character reference ------------------------------------
+
+
+@st.composite
+def labelling_case(draw: st.DrawFn) -> tuple[list[str], list[PairPassages], list[Phrase], int]:
+    n_docs = draw(st.integers(1, 4))
+    texts = [draw(st.text(alphabet="四个意识 \n。ab", min_size=1, max_size=25))
+             for _ in range(n_docs)]
+
+    def interval(d: int) -> tuple[int, int]:
+        lo = draw(st.integers(0, len(texts[d]) - 1))
+        return lo, draw(st.integers(lo + 1, len(texts[d])))
+
+    passages = []
+    for a in range(n_docs):
+        for b in range(a + 1, n_docs):
+            matches = []
+            for _ in range(draw(st.integers(0, 2))):
+                (a0, a1), (b0, b1) = interval(a), interval(b)
+                matches.append(Match(a0, a1, b0, b1, 1.0))
+            if matches:
+                passages.append(PairPassages(a, b, tuple(matches)))
+    phrases = []
+    for _ in range(draw(st.integers(0, 2))):
+        docs = tuple(sorted(draw(st.sets(st.integers(0, n_docs - 1), min_size=1))))
+        occ = tuple(PhraseOccurrence(d, *interval(d)) for d in docs)
+        phrases.append(Phrase("x", "x", docs, len(occ), occ))
+    return texts, passages, phrases, draw(st.integers(2, 4))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(labelling_case())
+def test_labels_agree_with_a_per_character_reference(
+        case: tuple[list[str], list[PairPassages], list[Phrase], int]) -> None:
+    texts, passages, phrases, k_docs = case
+    documents = [Document(f"d{i}", f"d{i}.txt", t, "utf-8", "0" * 64)
+                 for i, t in enumerate(texts)]
+    prepared = [prepare(d, i) for i, d in enumerate(documents)]
+    resolved = Config(boilerplate_docs=k_docs).resolve(n_documents=len(texts), lang="zh")
+    reports = label_documents(documents, prepared, passages, phrases, resolved)
+    for d, (text, rep) in enumerate(zip(texts, reports, strict=True)):
+        sources: list[set[int]] = [set() for _ in text]
+        for pp in passages:
+            for m in pp.matches:
+                if pp.a == d:
+                    for j in range(m.a_start, m.a_end):
+                        sources[j].add(pp.b)
+                if pp.b == d:
+                    for j in range(m.b_start, m.b_end):
+                        sources[j].add(pp.a)
+        for ph in phrases:
+            for o in ph.occurrences:
+                if o.doc == d:
+                    for j in range(o.start, o.end):
+                        sources[j] |= set(ph.documents) - {d}
+        got = {j: (s.label, s.sources) for s in rep.spans for j in range(s.start, s.end)}
+        counts = {"unique": 0, "shared": 0, "boilerplate": 0}
+        for j, c in enumerate(text):
+            if c.isspace():
+                continue
+            src = sources[j]
+            label = ("unique" if not src else
+                     "boilerplate" if len(src) + 1 >= k_docs else "shared")
+            counts[label] += 1
+            assert got[j] == (label, tuple(sorted(src))), (d, j)
+        total = sum(counts.values())
+        if total:
+            assert rep.novelty == round(counts["unique"] / total, 4)
+            assert rep.shared == round(counts["shared"] / total, 4)
+            assert rep.boilerplate == round(counts["boilerplate"] / total, 4)
