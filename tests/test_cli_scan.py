@@ -213,9 +213,6 @@ def test_text_missing_file(tmp_path: Path) -> None:
     assert "gone.txt" in line
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a report folder written inside the scanned folder "
-                   "(it holds the .dedup-report marker) is read as input by the next scan: its "
-                   "HTML pages become documents, and each scan feeds on the last one's output")
 def test_report_folder_inside_the_corpus_is_not_scanned(corpus: Path) -> None:
     out = corpus / "reports"
     code, _, stderr = invoke("scan", str(corpus), "--out", str(out), "--quiet", "--jobs", "1")

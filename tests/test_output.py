@@ -157,9 +157,6 @@ def test_failed_rename_restores_the_earlier_report(
     assert names(tmp_path) == ["reports"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: when --out is a symlink to a folder, _swap renames "
-                   "the link aside and shutil.rmtree (errors ignored) refuses to remove a "
-                   "symlink, so a hidden '.<name>.*.partial.old' link is left on every scan")
 def test_symlinked_out_folder_leaves_nothing_behind(tmp_path: Path, result: ScanResult) -> None:
     real = tmp_path / "real"
     write_report_folder(result, real, html=False)

@@ -10,7 +10,7 @@ link as broken, and a folder reached twice is scanned once. The same file named 
 # os.path rather than pathlib on purpose: paths are reported exactly as the user typed them
 # ("./seeds/", "a//b"), which pathlib would normalise, and os.stat/os.listdir on str keep
 # undecodable file names round-tripping.
-# ruff: noqa: PTH100, PTH114, PTH116, PTH118, PTH119, PTH120, PTH207, PTH208
+# ruff: noqa: PTH100, PTH113, PTH114, PTH116, PTH118, PTH119, PTH120, PTH207, PTH208
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ STDIN = "-"
 STDIN_PATH = "<stdin>"
 
 _GLOB_CHARS = frozenset("*?[")
+
+#: The file in every report folder dedup writes (dedup.output.MARKER); folders holding it
+#: are not read when found while scanning a folder (naming one explicitly still reads it).
+REPORT_MARKER = ".dedup-report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,11 @@ class _Scan:
                 if sub in ancestors:
                     self.items.append(Skipped(path, "symbolic link loop (it points back to a "
                                                     "folder that contains it)"))
+                elif os.path.isfile(os.path.join(path, REPORT_MARKER)):
+                    # dedup's own output (reports/ inside the scanned folder): reading it
+                    # back would make every report look copied from its own report page.
+                    self.items.append(Skipped(path, "a report folder written by dedup, not "
+                                                    "a document", ignored=True))
                 elif sub not in self.seen_dirs:  # else: already scanned under another name
                     self.seen_dirs.add(sub)
                     sub_names = self._list(path)
