@@ -6,14 +6,19 @@ Nothing here imports dedup: the scripts time the real command line in a subproce
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
+import mmap
 import os
 import platform
+import re
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -67,6 +72,8 @@ class Measured:
     maxrss_single: int
     stderr: str = ""
     samples: int = 0
+    timed_out: bool = False
+    over_memory: bool = False
 
 
 def _children_map() -> dict[int, list[int]]:
@@ -117,16 +124,26 @@ def _memory(pid: int) -> tuple[int, int]:
 
 
 def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
-                 cwd: Path | None = None) -> Measured:
+                 cwd: Path | None = None, timeout: float | None = None,
+                 memory_limit: int | None = None) -> Measured:
     """Run ``cmd``, sampling its process tree's memory; stdout is discarded.
 
     Uses ``os.wait4`` for the kernel's peak RSS of the child (its largest single process,
-    waited-for descendants included) so runs in one script do not mix their peaks.
+    waited-for descendants included) so runs in one script do not mix their peaks. The
+    command runs in its own session; after ``timeout`` seconds, or once the tree's RSS
+    exceeds ``memory_limit`` bytes (to spare a shared machine), that session (and only
+    it) is sent SIGTERM.
     """
     peak = [0, 0, 0]  # rss, pss, samples
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env=env, cwd=cwd)
+                            env=env, cwd=cwd, start_new_session=True)
+    timed_out, over_memory = threading.Event(), threading.Event()
+
+    def stop(why: threading.Event) -> None:
+        why.set()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
     done = threading.Event()
     err_chunks: list[bytes] = []
 
@@ -136,6 +153,9 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
 
     def sample() -> None:
         while not done.wait(POLL_SECONDS):
+            if timeout is not None and time.perf_counter() - started > timeout:
+                stop(timed_out)
+                return
             rss = pss = 0
             for pid in _tree(proc.pid):
                 r, p = _memory(pid)
@@ -144,6 +164,9 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
             peak[0] = max(peak[0], rss)
             peak[1] = max(peak[1], pss)
             peak[2] += 1
+            if memory_limit is not None and rss > memory_limit:
+                stop(over_memory)
+                return
 
     threads = [threading.Thread(target=drain, daemon=True),
                threading.Thread(target=sample, daemon=True)]
@@ -158,7 +181,67 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
     return Measured(returncode=proc.returncode, wall=wall, peak_rss_tree=peak[0],
                     peak_pss_tree=peak[1], maxrss_single=usage.ru_maxrss * 1024,
                     stderr=b"".join(err_chunks).decode("utf-8", "replace"),
-                    samples=peak[2])
+                    samples=peak[2], timed_out=timed_out.is_set(),
+                    over_memory=over_memory.is_set())
+
+
+# --- reading big JSON ------------------------------------------------------------------
+
+#: Bytes decoded at a time when streaming a JSON array.
+CHUNK = 8 << 20
+
+
+def iter_json_array(path: Path, key: str) -> Iterator[Any]:
+    """The elements of the array under ``"key"`` in the JSON file ``path``, one at a time.
+
+    A scan of 100k documents writes gigabytes of JSON; loading it whole would take more
+    memory than the scan. The key must occur once, as a key (as ``pairs`` does in
+    ``dedup.scan/1``: inside strings a quote is escaped, so it cannot match there).
+    """
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        m = re.compile(rb'"' + key.encode() + rb'"\s*:\s*\[').search(mm)
+        if m is None:
+            raise ValueError(f"{path}: no array {key!r}")
+        decoder = json.JSONDecoder()
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        pos, buf, i = m.end(), "", 0
+
+        def more() -> bool:
+            nonlocal pos, buf, i
+            data = mm[pos:pos + CHUNK]
+            pos += len(data)
+            buf, i = buf[i:] + utf8.decode(data, final=not data), 0
+            return bool(data)
+
+        while True:
+            while i < len(buf) and buf[i] in " \t\r\n,":
+                i += 1
+            if i >= len(buf):
+                if not more():
+                    raise ValueError(f"{path}: array {key!r} is not closed")
+                continue
+            if buf[i] == "]":
+                return
+            try:
+                obj, end = decoder.raw_decode(buf, i)
+            except json.JSONDecodeError:
+                if not more():
+                    raise
+                continue
+            yield obj
+            i = end
+
+
+def read_json_key(path: Path, key: str, *, limit: int = 1 << 20) -> Any:
+    """The value under ``"key"`` (a small object such as ``timings``) in a big JSON file."""
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        # The last one: timings and summary are top-level, and unique as keys.
+        m = max(re.compile(rb'"' + key.encode() + rb'"\s*:\s*').finditer(mm),
+                key=lambda x: x.start(), default=None)
+        if m is None:
+            raise ValueError(f"{path}: no key {key!r}")
+        text = mm[m.end():m.end() + limit].decode("utf-8", "ignore")
+        return json.JSONDecoder().raw_decode(text)[0]
 
 
 # --- machine details ------------------------------------------------------------------
