@@ -188,3 +188,15 @@ def test_score_pairs_counts_recall_and_stock_only() -> None:
     assert score.recall == 0.5
     assert score.by_kind == {"family": (1, 1), "lifted": (0, 1)}
     assert (score.stock_only, score.other) == (1, 1)
+
+
+def test_iter_json_array_streams_pairs_across_chunks(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    data = {"summary": {"pairs": 3}, "documents": [{"text": '"pairs": [1]'}],
+            "pairs": [{"a": f"文{i}", "b": "x", "matches": [{"a_start": i}]} for i in range(50)],
+            "timings": {"read": 0.5}}
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    monkeypatch.setattr(common, "CHUNK", 7)  # objects and characters cut across chunks
+    assert list(common.iter_json_array(path, "pairs")) == data["pairs"]
+    assert common.read_json_key(path, "timings") == {"read": 0.5}
