@@ -3,7 +3,8 @@
 The contract (see DESIGN.md) changes only by adding fields or by bumping the version.
 Fields beyond the contract: ``documents[].format``, ``documents[].notes``,
 ``documents[].spans[].source_count`` (sources are listed up to ``max_span_sources``),
-``pairs[].matches[].edits``, ``pairs[].identical``, ``phrases[].occurrences``,
+``pairs[].matches[].edits``, ``pairs[].identical``, ``documents[].indexed`` (present and
+true for documents drawn from a corpus index by ``--db``), ``phrases[].occurrences``,
 ``phrases[].length``, ``skipped``, ``timings``, ``summary``.
 """
 
@@ -41,6 +42,7 @@ def to_json(result: ScanResult) -> dict[str, Any]:
             "shared": rep.shared,
             "boilerplate": rep.boilerplate,
             "notes": list(doc.notes),
+            **({"indexed": True} if doc.indexed else {}),
             "spans": [
                 {"start": s.start, "end": s.end, "label": s.label,
                  **({"sources": [ids[i] for i in s.sources], "source_count": s.source_count}

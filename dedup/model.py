@@ -26,6 +26,8 @@ class Document:
     format: str = "text"
     #: Things the reader had to do that the user should know (e.g. invalid bytes replaced).
     notes: tuple[str, ...] = ()
+    #: Read from a corpus index (``--db``) rather than from a path given to this run.
+    indexed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,23 @@ ingest -> prepare (normalise, segment) -> candidates (k-gram self-join, segment 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from dedup import ingest
 from dedup.align import align_pairs, fuzzy_seeds
-from dedup.analyze import find_phrases, label_documents, pair_figures, stock_tokens
-from dedup.candidates import build_forms, kgram_index, lsh_candidates
+from dedup.analyze import (
+    common_text,
+    find_phrases,
+    label_documents,
+    pair_figures,
+    stock_tokens,
+)
+from dedup.candidates import Forms, build_forms, kgram_index, lsh_candidates
 from dedup.config import Config
 from dedup.engine import Engine, open_engine
 from dedup.errors import NoInputError
@@ -54,10 +63,18 @@ def analyze_documents(
     *,
     skipped: list[Skipped] | None = None,
     progress: Progress | None = None,
+    focus: Collection[int] | None = None,
 ) -> ScanResult:
-    """Analyse documents already in memory (the stages after ingest)."""
+    """Analyse documents already in memory (the stages after ingest).
+
+    ``focus``: indices of the documents that matter (the reports checked against an
+    index). Only pairs with at least one of them are aligned, so the cost grows with the
+    focus, not with the square of the corpus; their spans are exactly what a full
+    analysis gives, while the other documents' spans show only what they share with
+    the focus documents and stock phrasing.
+    """
     with open_engine(config) as engine:
-        return _analyze(docs, config, engine, skipped=skipped, progress=progress)
+        return _analyze(docs, config, engine, skipped=skipped, progress=progress, focus=focus)
 
 
 def _analyze(
@@ -67,6 +84,7 @@ def _analyze(
     *,
     skipped: list[Skipped] | None,
     progress: Progress | None,
+    focus: Collection[int] | None = None,
 ) -> ScanResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -86,15 +104,22 @@ def _analyze(
     kg = kgram_index(prepared, resolved)
     forms = build_forms(prepared, resolved)
     candidates = lsh_candidates(forms, resolved)
+    runs = kg.runs
+    focused = None if focus is None else set(focus)
+    if focused is not None:
+        candidates, runs = _focused(focused, forms, candidates, runs)
     fuzzy = fuzzy_seeds(prepared, forms, candidates, resolved, engine)
+    if focused is not None:
+        fuzzy = {pair: seeds for pair, seeds in fuzzy.items() if not focused.isdisjoint(pair)}
     lap("candidates")
     stock = stock_tokens(prepared, kg, resolved.boilerplate_docs)
     texts = [d.text for d in docs]
-    passages = align_pairs(prepared, texts, kg.runs, fuzzy, stock, forms, resolved,
+    passages = align_pairs(prepared, texts, runs, fuzzy, stock, forms, resolved,
                            engine=engine)
     lap("align")
     phrases = find_phrases(prepared, texts, kg, resolved)
-    reports = label_documents(docs, prepared, passages, phrases, resolved)
+    common = common_text(prepared, kg, resolved)
+    reports = label_documents(docs, prepared, passages, phrases, common, resolved)
     pairs = pair_figures(passages, prepared)
     lap("analyze")
     out = resolved.as_dict()
@@ -107,6 +132,18 @@ def _analyze(
         skipped=list(skipped or []),
         timings=timings,
     )
+
+
+def _focused(
+    focus: set[int], forms: Forms, candidates: npt.NDArray[np.int64],
+    runs: dict[tuple[int, int], npt.NDArray[np.int64]],
+) -> tuple[npt.NDArray[np.int64], dict[tuple[int, int], npt.NDArray[np.int64]]]:
+    """Form pairs and exact runs that concern at least one focus document."""
+    in_focus = np.array([any(d in focus for d, _ in occ) for occ in forms.occurrences],
+                        dtype=bool)
+    if len(candidates):
+        candidates = candidates[in_focus[candidates[:, 0]] | in_focus[candidates[:, 1]]]
+    return candidates, {pair: r for pair, r in runs.items() if not focus.isdisjoint(pair)}
 
 
 def compare(path_a: str, path_b: str, config: Config, *,
