@@ -23,7 +23,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from dedup import __version__
 from dedup.config import Config, Engine, Lang
 from dedup.errors import ConfigError, DedupError, NoInputError
-from dedup.model import ScanResult
+from dedup.model import ScanResult, Skipped
 
 app = typer.Typer(
     name="dedup",
@@ -93,6 +93,9 @@ HtmlOpt = Annotated[str | None, typer.Option(
     "--html", help="Also write the view as one HTML page here; - for stdout.")]
 WidthOpt = Annotated[int | None, typer.Option(
     "--width", help="Width of the terminal view in cells [default: the terminal's].", min=40)]
+DbCheckOpt = Annotated[Path | None, typer.Option(
+    "--db", help="Also check against this corpus index (see dedup index add).",
+    show_default=False)]
 ViewQuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q",
     help="No progress bar; and no terminal view when the result goes to a file "
@@ -244,8 +247,12 @@ def scan(
     scheduler: SchedulerOpt = None,
     max_file_size: MaxSizeOpt = None,
     quiet: QuietOpt = False,
+    db: DbCheckOpt = None,
 ) -> None:
-    """Scan reports: similarity matrix, reused passages, stock phrases, what is new."""
+    """Scan reports: similarity matrix, reused passages, stock phrases, what is new.
+
+    With --db, each report is also checked against a corpus index: the indexed documents
+    it shares text with join the scan (marked "indexed": true in the JSON)."""
 
     def work() -> int:
         from dedup.export import atomic_write_text, dumps, to_json
@@ -259,7 +266,12 @@ def scan(
         json_to_stdout = json_out == "-"
         started = time.perf_counter()
         with _progress(not quiet) as progress:
-            result = run(paths, config, progress=progress)
+            if db is None:
+                result = run(paths, config, progress=progress)
+            else:
+                from dedup.index import scan_with_index
+
+                result = scan_with_index(paths, db, config, progress=progress)
         written: list[tuple[str, Path]] = []
         json_path = write_report_folder(result, out, html=not no_html, force=force,
                                         max_pair_pages=max_pair_pages)
@@ -371,8 +383,12 @@ def new(
     scheduler: SchedulerOpt = None,
     max_file_size: MaxSizeOpt = None,
     quiet: ViewQuietOpt = False,
+    db: DbCheckOpt = None,
 ) -> None:
-    """Show what is new in REPORT compared with other reports, and where the rest came from."""
+    """Show what is new in REPORT compared with other reports, and where the rest came from.
+
+    The other reports are those given with --against, and with --db those of a corpus
+    index that share text with REPORT."""
 
     def work() -> int:
         from dedup.export import dumps
@@ -383,14 +399,24 @@ def new(
                                      lang=lang, jobs=jobs, engine=engine, scheduler=scheduler,
                                      max_file_size=max_file_size)
         others = [*(against or []), *(more or [])]
-        if not against:
-            raise ConfigError("give the reports to compare with: --against PATH...")
+        if not against and db is None:
+            raise ConfigError("give the reports to compare with: --against PATH... "
+                              "or --db INDEX")
+        if more and not against:
+            raise ConfigError(f"unexpected extra argument {more[0]!r}; to compare with more "
+                              "reports, use --against PATH...")
         _one_stdout(json=json_out, html=html_out)
         page = _html_renderer("render_report_page") if html_out is not None else None
         with _progress(not quiet) as progress:
-            result, index = check_new(report, others, config, progress=progress)
+            if db is None:
+                result, index = check_new(report, others, config, progress=progress)
+            else:
+                from dedup.index import check_against_index
+
+                result, index = check_against_index(report, db, config, against=others,
+                                                    progress=progress)
         code = _report_skipped(result)
-        if len(result.documents) < 2:
+        if len(result.documents) < 2 and db is None:
             raise NoInputError(f"nothing to compare {report} with: no readable documents "
                                f"in {', '.join(others)}")
         if json_out is not None:
@@ -464,6 +490,111 @@ def phrases(
         if _view_wanted(quiet, json_out, csv_out):
             _show_view(lambda c: render_phrases(result, chosen, c), width, json_out, csv_out)
         return code
+
+    raise typer.Exit(_guard(work))
+
+
+# --- dedup index ---------------------------------------------------------------------
+
+index_app = typer.Typer(
+    name="index",
+    help="A persistent corpus index (one SQLite file) to check new reports against many.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(index_app, name="index")
+
+DbOpt = Annotated[Path, typer.Option(
+    "--db", help="The index file (SQLite); index add creates it.", show_default=False)]
+
+
+def _skipped_only(skipped: list[Skipped]) -> ScanResult:
+    return ScanResult(config={}, documents=[], pairs=[], phrases=[], skipped=skipped)
+
+
+@index_app.command("add")
+def index_add(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive), globs.")],
+    db: DbOpt,
+    lang: LangOpt = "auto",
+    jobs: JobsOpt = 0,
+    max_file_size: MaxSizeOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Add reports to the index (created if missing).
+
+    Files already indexed are skipped when unchanged (same sha256) and replaced when
+    changed. Each batch of files is stored in one transaction: an interrupted add keeps
+    what it had stored and can simply be run again."""
+
+    def work() -> int:
+        from dedup.index import CorpusIndex, add_paths
+        from dedup.render.indexview import render_add
+
+        config = config_from_options(lang=lang, jobs=jobs, max_file_size=max_file_size)
+        with _progress(not quiet) as progress:
+            report = add_paths(db, paths, config, progress=progress)
+        code = _report_skipped(_skipped_only(report.skipped))
+        if not quiet:
+            with CorpusIndex.open(db) as index:
+                stats = index.stats()
+            render_add(report, _stdout_console(), stats)
+        return code
+
+    raise typer.Exit(_guard(work))
+
+
+@index_app.command("stats")
+def index_stats(
+    db: DbOpt,
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """What the index holds: documents, size on disk, fingerprints, schema, last update."""
+
+    def work() -> int:
+        from dedup.export import dumps
+        from dedup.index import CorpusIndex
+        from dedup.render.indexview import render_stats, stats_data
+
+        with CorpusIndex.open(db) as index:
+            stats = index.stats()
+        if json_out:
+            _emit("-", dumps(stats_data(stats)))
+        else:
+            render_stats(stats, _stdout_console())
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work))
+
+
+@index_app.command("rm")
+def index_rm(
+    refs: Annotated[list[str], typer.Argument(
+        help="Documents to remove: their ids (as index add printed them) or file paths.")],
+    db: DbOpt,
+    quiet: QuietOpt = False,
+) -> None:
+    """Remove documents from the index (all in one transaction)."""
+
+    def work() -> int:
+        from dedup.index import CorpusIndex
+        from dedup.render.indexview import render_removed
+
+        with CorpusIndex.open(db, write=True) as index:
+            found = {ref: index.find(ref) for ref in refs}
+            chosen = {f.doc: f.name for f in found.values() if f is not None}
+            index.remove(list(chosen))
+            index.checkpoint()
+            stats = index.stats()
+        missing = [ref for ref, f in found.items() if f is None]
+        for ref in missing:
+            _stderr().print(f"dedup: not in the index: {ref!r}", markup=False)
+        if not quiet:
+            render_removed(list(chosen.values()), stats, _stdout_console())
+        return EXIT_SKIPPED if missing else EXIT_OK
 
     raise typer.Exit(_guard(work))
 
