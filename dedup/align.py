@@ -163,7 +163,7 @@ def fuzzy_seeds(
     pairs runs here.
     """
     threshold = resolved.config.threshold
-    cap = max(resolved.config.max_pair_docs, resolved.boilerplate_docs)
+    cap = resolved.config.max_pair_docs
     out: defaultdict[tuple[int, int], list[Rect]] = defaultdict(list)
     doc_sets = [frozenset(d for d, _ in occ) for occ in forms.occurrences]
 
@@ -218,11 +218,17 @@ class _Cluster:
 
 @dataclass(frozen=True, slots=True)
 class PairPassages:
-    """The passages two documents share, as matches in text offsets."""
+    """The passages two documents share, as matches in text offsets.
+
+    ``matches`` holds one passage per reused region; ``repeats`` the passages dropped for
+    that (a text that one document holds twice matches twice), which still make their
+    characters shared.
+    """
 
     a: int
     b: int
     matches: tuple[Match, ...]
+    repeats: tuple[Match, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,10 +255,11 @@ def _align_chunk(ctx: _AlignContext, keys: Sequence[tuple[int, int]]) -> list[Pa
             inside = np.r_[0, np.cumsum(stock)]
             runs = runs[inside[runs[:, 0] + runs[:, 2]] - inside[runs[:, 0]] < runs[:, 2]]
             seeds.extend((int(pa), int(pa + n), int(pb), int(pb + n)) for pa, pb, n in runs)
-        matches = _passages(ctx.prepared[a], ctx.prepared[b], ctx.texts[a], ctx.texts[b], seeds,
-                            ctx.stock[a], ctx.stock[b], ctx.forms, ctx.resolved)
+        matches, repeats = _passages(ctx.prepared[a], ctx.prepared[b], ctx.texts[a],
+                                     ctx.texts[b], seeds, ctx.stock[a], ctx.stock[b], ctx.forms,
+                                     ctx.resolved)
         if matches:
-            out.append(PairPassages(a, b, tuple(matches)))
+            out.append(PairPassages(a, b, tuple(matches), tuple(repeats)))
     return out
 
 
@@ -379,7 +386,8 @@ def _matched_weight(tok: Tokens, lo: int, hi: int, ranges: Iterable[tuple[int, i
 
 def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[Rect],
               stock_a: npt.NDArray[np.bool_], stock_b: npt.NDArray[np.bool_],
-              forms: Forms, resolved: Resolved) -> list[Match]:
+              forms: Forms, resolved: Resolved) -> tuple[list[Match], list[Match]]:
+    """The pair's passages, and the repeats :func:`_one_per_region` set aside."""
     ta, tb = pa.tokens, pb.tokens
     min_weight = resolved.min_passage
     spans: list[tuple[int, int, int, int]] = []
@@ -399,8 +407,11 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
             continue
         spans.append((a_start, a_end, b_start, b_end))
         weights.append(min(wa, wb))
-    spans = _one_per_region(_merge_overlaps(spans), spans, weights)
-    return [_match(ta, tb, text_a, text_b, s) for s in spans]
+    merged = _merge_overlaps(spans)
+    kept = _one_per_region(merged, spans, weights)
+    repeats = [s for s in merged if s not in set(kept)]
+    return ([_match(ta, tb, text_a, text_b, s) for s in kept],
+            [_match(ta, tb, text_a, text_b, s) for s in repeats])
 
 
 def _short_sentence_match(pa: Prepared, pb: Prepared, span: tuple[int, int, int, int],
@@ -434,7 +445,9 @@ def _one_per_region(spans: list[tuple[int, int, int, int]],
                               if span[0] <= r[0] and r[1] <= span[1]
                               and span[2] <= r[2] and r[3] <= span[3])
     kept: list[tuple[int, int, int, int]] = []
-    for span in sorted(spans, key=lambda x: (-weight_of[x], x)):
+    # Ties go to the earliest text, counted the same way whichever document is "a", so
+    # the result does not depend on the order of the documents.
+    for span in sorted(spans, key=lambda x: (-weight_of[x], x[0] + x[2], min(x[0], x[2]), x)):
         if not any(_half_overlap(span[0], span[1], k[0], k[1])
                    or _half_overlap(span[2], span[3], k[2], k[3]) for k in kept):
             kept.append(span)

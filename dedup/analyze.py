@@ -8,7 +8,7 @@ included, number at least ``boilerplate_docs``, ``boilerplate``.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 import numpy as np
@@ -21,7 +21,7 @@ from dedup.model import Document, DocumentReport, Label, Pair, Phrase, PhraseOcc
 from dedup.normalize import FIGURE, Tokens
 from dedup.prepare import Prepared
 
-__all__ = ["find_phrases", "label_documents", "pair_figures", "stock_tokens"]
+__all__ = ["common_text", "find_phrases", "label_documents", "pair_figures", "stock_tokens"]
 
 _CLOSERS = "”’」』）)】》\"'〕"
 _TERMINATORS = "。！？；!?;.…"
@@ -216,38 +216,81 @@ def pair_figures(passages: list[PairPassages], prepared: list[Prepared]) -> list
     return out
 
 
+#: ``(start, end, sources, count)``: text ``[start, end)`` is found in ``count`` other
+#: documents, of which ``sources`` are named (all of them, or the first few when many).
+Interval = tuple[int, int, frozenset[int], int]
+
+
+def common_text(prepared: list[Prepared], kg: KgramIndex, resolved: Resolved
+                ) -> list[list[Interval]]:
+    """Text found in more documents than ``max_pair_docs``, labelled corpus-wide.
+
+    Such text never forms document pairs (see MAX_PAIR_DOCS); its k-grams' posting lists
+    say how many documents contain it. Runs of consecutive such k-grams become one
+    interval per label class (below or at ``boilerplate_docs``), with the largest count
+    in the run and the documents of that k-gram as named sources.
+    """
+    cap = resolved.config.max_pair_docs
+    k_docs = resolved.boilerplate_docs
+    listed = resolved.config.max_span_sources
+    out: list[list[Interval]] = []
+    for d, (prep, df) in enumerate(zip(prepared, kg.df, strict=True)):
+        mine: list[Interval] = []
+        hits = np.flatnonzero(df > cap)
+        if len(hits):
+            tok = prep.tokens
+            common = df[hits] >= k_docs
+            breaks = np.flatnonzero((np.diff(hits) != 1) | (common[1:] != common[:-1])) + 1
+            for run in np.split(np.arange(len(hits)), breaks):
+                positions = hits[run]
+                best = int(positions[int(np.argmax(df[positions]))])
+                docs = kg.docs_of(int(kg.group[d][best])) - {d}
+                named = frozenset(sorted(docs)[:listed])
+                start = int(tok.starts[positions[0]])
+                end = int(tok.ends[positions[-1] + kg.k - 1])
+                mine.append((start, end, named, len(docs)))
+        out.append(mine)
+    return out
+
+
 def label_documents(
     docs: list[Document],
     prepared: list[Prepared],
     passages: list[PairPassages],
     phrases: list[Phrase],
+    common: list[list[Interval]],
     resolved: Resolved,
 ) -> list[DocumentReport]:
-    """Labelled spans and label shares for every document."""
-    intervals: list[list[tuple[int, int, frozenset[int]]]] = [[] for _ in docs]
+    """Labelled spans and label shares for every document.
+
+    A character's sources are the documents of the passages covering it (those reported
+    as pair matches and their repeats), of the stock phrases covering it, and of the
+    corpus-wide common text covering it.
+    """
+    intervals: list[list[Interval]] = [list(c) for c in common]
     for pp in passages:
-        for m in pp.matches:
-            intervals[pp.a].append((m.a_start, m.a_end, frozenset((pp.b,))))
-            intervals[pp.b].append((m.b_start, m.b_end, frozenset((pp.a,))))
+        for m in (*pp.matches, *pp.repeats):
+            intervals[pp.a].append((m.a_start, m.a_end, frozenset((pp.b,)), 1))
+            intervals[pp.b].append((m.b_start, m.b_end, frozenset((pp.a,)), 1))
     for ph in phrases:
         docset = frozenset(ph.documents)
         for occ in ph.occurrences:
-            intervals[occ.doc].append((occ.start, occ.end, docset - {occ.doc}))
+            others = docset - {occ.doc}
+            intervals[occ.doc].append((occ.start, occ.end, others, len(others)))
     return [
         _report(doc, prepared[i], intervals[i], resolved) for i, doc in enumerate(docs)
     ]
 
 
-def _report(doc: Document, prep: Prepared,
-            intervals: list[tuple[int, int, frozenset[int]]], resolved: Resolved) -> DocumentReport:
+def _report(doc: Document, prep: Prepared, intervals: list[Interval],
+            resolved: Resolved) -> DocumentReport:
     text = doc.text
     prefix = prep.nonspace
-    pieces = _pieces(len(text), intervals)
     spans: list[Span] = []
     counts: dict[Label, int] = {"unique": 0, "shared": 0, "boilerplate": 0}
     k_docs = resolved.boilerplate_docs
     cap = resolved.config.max_span_sources
-    for start, end, sources in pieces:
+    for start, end, sources, found in _pieces(len(text), intervals):
         # Spans start and end on non-whitespace; whitespace-only pieces belong to nobody.
         while start < end and text[start].isspace():
             start += 1
@@ -256,20 +299,20 @@ def _report(doc: Document, prep: Prepared,
         if start == end:
             continue
         label: Label
-        if not sources:
+        if not found:
             label = "unique"
-        elif len(sources) + 1 >= k_docs:
+        elif found + 1 >= k_docs:
             label = "boilerplate"
         else:
             label = "shared"
         counts[label] += int(prefix[end] - prefix[start])
-        ordered = tuple(sorted(sources))
-        if spans and spans[-1].label == label and spans[-1].source_count == len(ordered) \
-                and spans[-1].sources == ordered[:cap] and not text[spans[-1].end:start].strip():
-            last = spans[-1]
+        named = tuple(sorted(sources))[:cap]
+        last = spans[-1] if spans else None
+        if last is not None and last.label == label and last.source_count == found \
+                and last.sources == named and not text[last.end : start].strip():
             spans[-1] = Span(last.start, end, label, last.sources, last.source_count)
         else:
-            spans.append(Span(start, end, label, ordered[:cap], len(ordered)))
+            spans.append(Span(start, end, label, named, found))
     total = int(prefix[-1])
 
     def share(label: Label) -> float:
@@ -279,24 +322,26 @@ def _report(doc: Document, prep: Prepared,
                           share("boilerplate"))
 
 
-def _pieces(n: int, intervals: list[tuple[int, int, frozenset[int]]]
-            ) -> list[tuple[int, int, frozenset[int]]]:
-    """Partition ``[0, n)`` into pieces with a constant set of sources."""
-    events: defaultdict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)
-    for lo, hi, srcs in intervals:
+def _pieces(n: int, intervals: list[Interval]) -> list[tuple[int, int, frozenset[int], int]]:
+    """Partition ``[0, n)`` into pieces with constant sources; each piece's count is the
+    larger of its named sources and the largest corpus-wide count covering it."""
+    events: defaultdict[int, list[tuple[int, frozenset[int], int]]] = defaultdict(list)
+    for lo, hi, srcs, count in intervals:
         if hi > lo:
-            events[lo].append((1, srcs))
-            events[hi].append((-1, srcs))
+            events[lo].append((1, srcs, count))
+            events[hi].append((-1, srcs, count))
     points = sorted(set(events) | {0, n})
-    active: defaultdict[int, int] = defaultdict(int)
-    out: list[tuple[int, int, frozenset[int]]] = []
+    active: Counter[int] = Counter()
+    counts: Counter[int] = Counter()
+    out: list[tuple[int, int, frozenset[int], int]] = []
     for i, p in enumerate(points[:-1]):
-        for delta, srcs in events.get(p, ()):
-            for s in srcs:
-                active[s] += delta
-                if active[s] == 0:
-                    del active[s]
+        for delta, srcs, count in events.get(p, ()):
+            active.update(dict.fromkeys(srcs, delta))
+            counts[count] += delta
+        active = +active  # drop sources no longer covering
+        counts = +counts
         nxt = points[i + 1]
         if nxt > p:
-            out.append((p, nxt, frozenset(active)))
+            found = max(len(active), max(counts, default=0))
+            out.append((p, nxt, frozenset(active), found))
     return out

@@ -84,7 +84,7 @@ class KgramIndex:
 def kgram_index(prepared: list[Prepared], resolved: Resolved) -> KgramIndex:
     """Hash every k-gram of every document and self-join the corpus on the hashes."""
     k = resolved.kgram
-    cap = max(resolved.config.max_pair_docs, resolved.boilerplate_docs)
+    cap = resolved.config.max_pair_docs
     hashes = [kgram_hashes(p.tokens.text, k) for p in prepared]
     lengths = np.array([len(h) for h in hashes], dtype=np.int64)
     n = int(lengths.sum())

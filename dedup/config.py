@@ -67,11 +67,15 @@ MIN_PASSAGE_WEIGHT_WORDS = 40
 MIN_SENTENCE_WEIGHT = 5
 MIN_SENTENCE_WEIGHT_WORDS = 8
 
-#: A text that occurs in more than this many documents is treated as corpus-wide
-#: boilerplate: it is labelled from its posting list instead of being expanded into
-#: document pairs, which keeps the work near-linear when stock sentences occur in
-#: thousands of documents. Never reached on corpora of fewer documents than this.
-MAX_PAIR_DOCS = 100
+#: Text found in more than this many documents is common phrasing, not a passage lifted
+#: from one specific report: it is labelled from the corpus-wide count of documents that
+#: contain it (shared, or boilerplate from ``boilerplate_docs`` on) and never expanded
+#: into document pairs. This keeps the pair list and the work near-linear when stock
+#: sentences occur in hundreds or thousands of documents (a sentence in n documents
+#: would otherwise make n(n-1)/2 pairs). 10 is above the size of the template families
+#: seen in practice (a unit's reports over a few years, a handful of units copying one
+#: model); corpora of at most 10 documents are never affected.
+MAX_PAIR_DOCS = 10
 
 #: At most this many source documents are listed per span in the JSON; the full count is
 #: kept in ``source_count``. Bounds output size for boilerplate shared by huge corpora.
@@ -134,6 +138,10 @@ class Config:
                self.max_decompressed_size, "positive", MAX_DECOMPRESSED_SIZE)
         _check(self.pdf_timeout > 0, "pdf_timeout", self.pdf_timeout, "positive",
                PDF_TIMEOUT_SECONDS)
+        clash = sorted(set(self.extra) & {f for f in self.__dataclass_fields__ if f != "extra"})
+        if clash:
+            raise ConfigError(f"extra may not set parameters ({', '.join(clash)}); pass them as "
+                              "keyword arguments of Config instead")
         if self.scheduler is not None and self.engine != "dask":
             raise ConfigError("scheduler is only used with engine='dask'; add --engine dask")
 
@@ -182,9 +190,11 @@ class Resolved:
 
     def as_dict(self) -> dict[str, Any]:
         """Every effective parameter, for the JSON ``config`` field."""
-        out = self.config.as_dict()
+        # Extra entries describe the run (e.g. where an index lives); they never override
+        # a parameter, so the JSON always reports what the scan used.
+        out = dict(self.config.extra)
+        out.update(self.config.as_dict())
         out.pop("extra", None)
-        out.update(self.config.extra)
         out.update(boilerplate_docs=self.boilerplate_docs, lang=self.lang, kgram=self.kgram,
                    min_passage=self.min_passage, min_sentence=self.min_sentence)
         return out

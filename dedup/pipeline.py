@@ -16,7 +16,13 @@ import numpy.typing as npt
 
 from dedup import ingest
 from dedup.align import align_pairs, fuzzy_seeds
-from dedup.analyze import find_phrases, label_documents, pair_figures, stock_tokens
+from dedup.analyze import (
+    common_text,
+    find_phrases,
+    label_documents,
+    pair_figures,
+    stock_tokens,
+)
 from dedup.candidates import Forms, build_forms, kgram_index, lsh_candidates
 from dedup.config import Config
 from dedup.engine import Engine, open_engine
@@ -112,7 +118,8 @@ def _analyze(
                            engine=engine)
     lap("align")
     phrases = find_phrases(prepared, texts, kg, resolved)
-    reports = label_documents(docs, prepared, passages, phrases, resolved)
+    common = common_text(prepared, kg, resolved)
+    reports = label_documents(docs, prepared, passages, phrases, common, resolved)
     pairs = pair_figures(passages, prepared)
     lap("analyze")
     out = resolved.as_dict()

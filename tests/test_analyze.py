@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.align import PairPassages
-from dedup.analyze import label_documents, stock_tokens
+from dedup.analyze import Interval, label_documents, stock_tokens
 from dedup.candidates import kgram_index
 from dedup.config import Config
 from dedup.model import Document, Match, Phrase, PhraseOccurrence, ScanResult
@@ -127,10 +127,6 @@ def test_boilerplate_sentence_includes_its_full_stop(analyze: Analyze,
         assert labels_over(result, d, lo, len(text)) == {"boilerplate"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: labels depend on the order of the documents: "
-                   "a sentence twice in A and twice in B (with text between) is shared twice or "
-                   "once depending on which document comes first (_one_per_region keeps one "
-                   "passage per region, ties broken by position)")
 def test_labels_do_not_depend_on_document_order(analyze: Analyze, zh: tuple[str, ...]) -> None:
     a = zh[0] + zh[0]
     b = zh[0] + zh[1] + zh[0]
@@ -143,9 +139,6 @@ def test_labels_do_not_depend_on_document_order(analyze: Analyze, zh: tuple[str,
     assert spans(ab, 1) == spans(ba, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a sentence that occurs twice in B and once in A is "
-                   "labelled shared only once in B; the other copy is 'unique' although it was "
-                   "found in A (one passage per region, see _one_per_region)")
 def test_every_copy_of_a_found_sentence_is_shared(analyze: Analyze, zh: tuple[str, ...]) -> None:
     a = zh[3] + zh[0]
     b = zh[0] + zh[1] + zh[0]
@@ -303,7 +296,8 @@ def test_labels_agree_with_a_per_character_reference(
                  for i, t in enumerate(texts)]
     prepared = [prepare(d, i) for i, d in enumerate(documents)]
     resolved = Config(boilerplate_docs=k_docs).resolve(n_documents=len(texts), lang="zh")
-    reports = label_documents(documents, prepared, passages, phrases, resolved)
+    common: list[list[Interval]] = [[] for _ in texts]
+    reports = label_documents(documents, prepared, passages, phrases, common, resolved)
     for d, (text, rep) in enumerate(zip(texts, reports, strict=True)):
         sources: list[set[int]] = [set() for _ in text]
         for pp in passages:

@@ -133,7 +133,7 @@ def test_kgrams_repeated_all_over_a_document_seed_nothing(docs: Docs, zh: tuple[
 @pytest.mark.parametrize(("max_pair_docs", "boilerplate_docs", "pairs"), [
     (3, 3, 0),   # in 4 documents > cap 3: corpus-wide, counted but not paired
     (4, 3, 6),   # cap 4: every pair of the 4 documents
-    (2, 5, 6),   # the cap is never below boilerplate_docs
+    (2, 5, 0),   # the cap applies below boilerplate_docs too (labelled corpus-wide)
 ])
 def test_kgrams_in_too_many_documents_are_not_paired(
         docs: Docs, zh: tuple[str, ...], max_pair_docs: int, boilerplate_docs: int,

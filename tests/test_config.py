@@ -118,9 +118,6 @@ def test_cli_options_map_onto_config() -> None:
         config_from_options(engine="spark")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Config.extra is merged over the effective "
-                   "parameters in Resolved.as_dict, so the JSON config can report a threshold "
-                   "the scan did not use")
 def test_extra_cannot_misreport_a_parameter() -> None:
     try:
         config = Config(extra={"threshold": 0.9})
