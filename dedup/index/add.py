@@ -26,7 +26,7 @@ from typing import Literal
 
 from dedup.config import Config
 from dedup.engine import Engine, open_engine
-from dedup.errors import ConfigError
+from dedup.errors import ConfigError, NoInputError
 from dedup.index.features import Features, Params, features
 from dedup.index.store import CorpusIndex, Entry
 from dedup.ingest.discover import STDIN, discover
@@ -74,6 +74,10 @@ def add_paths(db: str | Path, paths: Sequence[str], config: Config, *,
     items = discover(paths)
     entries = [item for item in items if isinstance(item, FileEntry)]
     report.skipped.extend(item for item in items if isinstance(item, Skipped))
+    if not entries:
+        why = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:3])
+        raise NoInputError(f"no documents to add in {', '.join(paths) or '(no paths)'}"
+                           + (f" ({why})" if why else ""))
     ids = dict(zip(entries, assign_ids(entries), strict=True))
     total = len(entries)
     with CorpusIndex.open(db, write=True, create=True) as index, \

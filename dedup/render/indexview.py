@@ -38,7 +38,8 @@ def render_add(report: AddReport, console: Console, stats: IndexStats | None = N
     done = len(report.added) + len(report.replaced) + len(report.unchanged)
     console.print(f"indexed {_files(done)} in {report.seconds:.1f} s: "
                   f"{len(report.added):,} added, {len(report.replaced):,} replaced, "
-                  f"{len(report.unchanged):,} unchanged", markup=False, highlight=False)
+                  f"{len(report.unchanged):,} unchanged", markup=False, highlight=False,
+                  soft_wrap=True)
     if stats is not None:
         _holds(stats, console)
 
@@ -46,14 +47,14 @@ def render_add(report: AddReport, console: Console, stats: IndexStats | None = N
 def render_removed(removed: list[str], stats: IndexStats, console: Console) -> None:
     """One line per removed document, then what the index holds."""
     for name in removed:
-        console.print(plain(f"removed {name}"))
+        console.print(plain(f"removed {name}"), soft_wrap=True)
     _holds(stats, console)
 
 
 def _holds(stats: IndexStats, console: Console) -> None:
     line = plain(f"{stats.path} holds {_documents(stats.documents)} "
                  f"({stats.chars:,} characters), {human_size(stats.file_bytes)} on disk")
-    console.print(line, highlight=False)
+    console.print(line, highlight=False, soft_wrap=True)
 
 
 def _when(t: float) -> str:
