@@ -34,9 +34,13 @@ CORPORA_ENV = "DEDUP_CORPORA"
 #: Environment variable naming where generated corpora are cached.
 DATA_ENV = "DEDUP_BENCH_DATA"
 
-#: How often the process tree's memory is sampled while a command runs. 0.1 s keeps the
-#: sampler's own cost under 1% of a core and misses only peaks shorter than that.
-POLL_SECONDS = 0.1
+#: How often the process tree's RSS is sampled while a command runs (from /proc/PID/statm,
+#: cheap); peaks shorter than this can be missed.
+POLL_SECONDS = 0.25
+#: PSS is read from /proc/PID/smaps_rollup, which walks the page tables: 14 ms of CPU for
+#: a 1.3 GB Python process (measured here), so only every PSS_EVERY-th sample. Reading it
+#: every 0.1 s from three such processes took a fifth of a core from the measured run.
+PSS_EVERY = 8
 
 
 def corpora_dir() -> Path:
@@ -65,8 +69,8 @@ class Measured:
     #: Largest sum of resident memory over the process and all its descendants, sampled
     #: every POLL_SECONDS (an upper bound: pages shared after fork count once per process).
     peak_rss_tree: int
-    #: Largest sum of proportional set size (shared pages split between sharers), when
-    #: the kernel offers /proc/PID/smaps_rollup; else 0.
+    #: Largest sum of proportional set size (shared pages split between sharers), sampled
+    #: every PSS_EVERY * POLL_SECONDS when the kernel offers /proc/PID/smaps_rollup; else 0.
     peak_pss_tree: int
     #: Largest resident memory of any single process in the tree (kernel's ru_maxrss).
     maxrss_single: int
@@ -102,25 +106,25 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def _memory(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) of one process in bytes; zeros when it is gone."""
-    rss = pss = 0
+def _rss(pid: int) -> int:
+    """Resident memory of one process in bytes; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:  # noqa: PTH123 (hot loop)
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size of one process in bytes; 0 when unknown or gone."""
     try:
         with open(f"/proc/{pid}/smaps_rollup", "rb") as f:  # noqa: PTH123 (hot loop)
             for line in f:
-                if line.startswith(b"Rss:"):
-                    rss = int(line.split()[1]) * 1024
-                elif line.startswith(b"Pss:"):
-                    pss = int(line.split()[1]) * 1024
-        return rss, pss
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
     except OSError:
         pass
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:  # noqa: PTH123 (hot loop)
-            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return 0, 0
-    return rss, 0
+    return 0
 
 
 def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
@@ -156,13 +160,11 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
             if timeout is not None and time.perf_counter() - started > timeout:
                 stop(timed_out)
                 return
-            rss = pss = 0
-            for pid in _tree(proc.pid):
-                r, p = _memory(pid)
-                rss += r
-                pss += p
+            pids = _tree(proc.pid)
+            rss = sum(_rss(pid) for pid in pids)
             peak[0] = max(peak[0], rss)
-            peak[1] = max(peak[1], pss)
+            if peak[2] % PSS_EVERY == 0:
+                peak[1] = max(peak[1], sum(_pss(pid) for pid in pids))
             peak[2] += 1
             if memory_limit is not None and rss > memory_limit:
                 stop(over_memory)
@@ -270,6 +272,8 @@ def machine() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[name] = "-"
     return {
+        "dedup_commit": _git("rev-parse", "--short", "HEAD"),
+        "dedup_dirty": bool(_git("status", "--porcelain", "--", "dedup")),
         "cpu": cpu,
         "cores": os.cpu_count() or 0,
         "usable_cores": len(os.sched_getaffinity(0)),
@@ -281,11 +285,30 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                              timeout=30, check=False)
+    except OSError:
+        return ""
+    return done.stdout.strip()
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (other users of a shared machine show here)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text(encoding="utf-8").split()[:3])
+    except OSError:
+        return "-"
+
+
 def machine_line(m: dict[str, Any]) -> str:
     """One line for a results table: ``Intel ... · 2 cores · 23 GB · Python 3.11.7 ...``."""
     pk = " ".join(f"{k} {v}" for k, v in m["packages"].items())
+    dirty = " (dedup/ modified)" if m.get("dedup_dirty") else ""
     return (f"{m['cpu']} · {m['cores']} cores ({m['usable_cores']} usable) · "
-            f"{m['ram_gb']} GB RAM · {m['os']} · Python {m['python']} · {pk} · {m['date']}")
+            f"{m['ram_gb']} GB RAM · {m['os']} · Python {m['python']} · {pk} · "
+            f"commit {m.get('dedup_commit') or '-'}{dirty} · {m['date']}")
 
 
 # --- truth -----------------------------------------------------------------------------
