@@ -3,17 +3,26 @@
 Options map onto :class:`~dedup.config.Config` in exactly one place
 (:func:`config_from_options`); exceptions become exit codes and one stderr line in
 exactly one place (:func:`_guard`). Exit codes: 0 ok, 1 some inputs skipped or nothing
-readable, 2 usage error, 130 interrupted.
+readable, 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+
+Ctrl-C and SIGTERM stop a command at once: worker processes are killed rather than left
+to finish their queued work, files being written are removed (every output goes to a
+temporary name first), and one line on stderr says what was left.
 """
 
 from __future__ import annotations
 
 import importlib
+import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -21,9 +30,18 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup import __version__
-from dedup.config import Config, Engine, Lang
-from dedup.errors import ConfigError, DedupError, NoInputError
+from dedup.config import (
+    MAX_DECOMPRESSED_SIZE,
+    MAX_FILE_SIZE,
+    PDF_TIMEOUT_SECONDS,
+    Config,
+    Engine,
+    Lang,
+)
+from dedup.errors import ConfigError, DedupError, NoInputError, OutputError
+from dedup.ingest.failure import human_size
 from dedup.model import ScanResult, Skipped
+from dedup.render.terminal import plain
 
 app = typer.Typer(
     name="dedup",
@@ -44,22 +62,80 @@ def _stderr() -> Console:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    _stderr().print(f"dedup: {message}", markup=False)
+    # Messages quote paths and file contents: control characters are shown, not obeyed.
+    _stderr().print(plain(f"dedup: {message}"))
     raise typer.Exit(code)
 
 
-def _guard(fn: Callable[[], T]) -> T:
-    """Run ``fn``; turn dedup's errors and Ctrl-C into one stderr line and an exit code."""
+class _Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived; ``signum`` says which."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop_children() -> None:
+    """Kill this process's worker processes (forked pool workers, the PDF reader).
+
+    Left alone they would finish the work already queued for them before the pool shuts
+    down, or print tracebacks of their own.
+    """
+    for child in multiprocessing.active_children():
+        with suppress(OSError, ValueError, AttributeError):
+            child.kill()
+
+
+@contextmanager
+def _signals_handled() -> Iterator[None]:
+    """While a command runs, Ctrl-C and SIGTERM raise :class:`_Stopped` promptly.
+
+    Forked workers inherit the handler; in them it exits quietly (the main process
+    reports the interrupt). Only the main thread can install handlers: elsewhere (a test
+    runner's thread) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    main = os.getpid()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != main:
+            os._exit(128 + signum)
+        _stop_children()
+        raise _Stopped(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return fn()
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _guard(fn: Callable[[], T], *, interrupted: Callable[[], str] | None = None) -> T:
+    """Run ``fn``; turn dedup's errors, Ctrl-C and SIGTERM into one stderr line and an
+    exit code. ``interrupted()`` says what an interrupt left behind."""
+    try:
+        with _signals_handled():
+            return fn()
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
     except NoInputError as exc:
         _fail(str(exc), EXIT_SKIPPED)
     except DedupError as exc:
         _fail(str(exc), EXIT_SKIPPED)
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # stdout was closed early (dedup text FILE | head): stop quietly, and keep Python
+        # from complaining again when it flushes stdout at exit.
+        with suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_SKIPPED) from None
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, _Stopped) else signal.SIGINT
+        what = "terminated" if signum == signal.SIGTERM else "interrupted"
+        left = interrupted() if interrupted is not None else "no output file was written"
+        _fail(f"{what}; {left}", 128 + signum)
 
 
 # --- shared options ------------------------------------------------------------------
@@ -88,7 +164,17 @@ SchedulerOpt = Annotated[str | None, typer.Option(
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="No summary and no progress bar.")]
 MaxSizeOpt = Annotated[int | None, typer.Option(
-    "--max-file-size", help="Skip input files larger than this many bytes.", min=1)]
+    "--max-file-size", help="Skip input files larger than this many bytes "
+                            f"[default: {MAX_FILE_SIZE}, {human_size(MAX_FILE_SIZE)}].",
+    min=1, show_default=False)]
+MaxUnzipOpt = Annotated[int | None, typer.Option(
+    "--max-decompressed-size", help="Skip a .docx that would expand to more than this many "
+                                    f"bytes, a zip bomb [default: {MAX_DECOMPRESSED_SIZE}, "
+                                    f"{human_size(MAX_DECOMPRESSED_SIZE)}].",
+    min=1, show_default=False)]
+PdfTimeoutOpt = Annotated[float | None, typer.Option(
+    "--pdf-timeout", help="Stop reading the text of one PDF after this many seconds "
+                          f"[default: {PDF_TIMEOUT_SECONDS:g}].", min=0.001, show_default=False)]
 HtmlOpt = Annotated[str | None, typer.Option(
     "--html", help="Also write the view as one HTML page here; - for stdout.")]
 WidthOpt = Annotated[int | None, typer.Option(
@@ -111,6 +197,8 @@ def config_from_options(
     engine: str = "local",
     scheduler: str | None = None,
     max_file_size: int | None = None,
+    max_decompressed_size: int | None = None,
+    pdf_timeout: float | None = None,
 ) -> Config:
     """The one place where command-line options become a :class:`Config`."""
     if lang not in ("auto", "zh", "en"):
@@ -122,6 +210,10 @@ def config_from_options(
         kwargs["threshold"] = threshold
     if max_file_size is not None:
         kwargs["max_file_size"] = max_file_size
+    if max_decompressed_size is not None:
+        kwargs["max_decompressed_size"] = max_decompressed_size
+    if pdf_timeout is not None:
+        kwargs["pdf_timeout"] = pdf_timeout
     lang_value: Lang = lang  # type: ignore[assignment]  # checked above
     engine_value: Engine = engine  # type: ignore[assignment]  # checked above
     return Config(boilerplate_docs=boilerplate_docs, lang=lang_value, jobs=jobs,
@@ -139,14 +231,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
         yield None
         return
     with Progress(TextColumn("{task.description:<10}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  TextColumn("{task.fields[count]}"),
+                  TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
+            count = f"{done}/{total}" if total else str(done)  # total 0: not known yet
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
+                tasks[stage] = bar.add_task(stage, total=total or None, count=count)
+            bar.update(tasks[stage], completed=done, total=total or None, count=count)
 
         yield update
 
@@ -156,14 +250,14 @@ def _report_skipped(result: ScanResult) -> int:
     err = _stderr()
     errors = [s for s in result.skipped if not s.ignored]
     for s in errors:
-        err.print(f"dedup: skipped {s.path!r}: {s.reason}", markup=False)
+        err.print(plain(f"dedup: skipped {s.path!r}: {s.reason}"))
     ignored = [s for s in result.skipped if s.ignored]
     if ignored:
         names = ", ".join(repr(s.path) for s in ignored[:3]) + (" …" if len(ignored) > 3 else "")
         what = "file that is not a document" if len(ignored) == 1 else \
             "files that are not documents"
-        err.print(f"dedup: ignored {len(ignored)} {what} ({names}); name a file on the command "
-                  "line to read it as text", markup=False)
+        err.print(plain(f"dedup: ignored {len(ignored)} {what} ({names}); name a file on the "
+                        "command line to read it as text"))
     return EXIT_SKIPPED if errors else EXIT_OK
 
 
@@ -216,7 +310,7 @@ def _show_view(render: Callable[[Console], None], width: int | None,
     render(console)
     for dest in outputs:
         if dest is not None and dest != "-":
-            console.print(f"written: {dest}", markup=False, style="dim")
+            console.print(plain(f"written: {dest}"), style="dim")
 
 
 def _view_wanted(quiet: bool, *outputs: str | None) -> bool:
@@ -246,6 +340,8 @@ def scan(
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     max_file_size: MaxSizeOpt = None,
+    max_decompressed_size: MaxUnzipOpt = None,
+    pdf_timeout: PdfTimeoutOpt = None,
     quiet: QuietOpt = False,
     db: DbCheckOpt = None,
 ) -> None:
@@ -254,15 +350,19 @@ def scan(
     With --db, each report is also checked against a corpus index: the indexed documents
     it shares text with join the scan (marked "indexed": true in the JSON)."""
 
+    earlier = _report_stamp(out)
+
     def work() -> int:
-        from dedup.export import atomic_write_text, dumps, to_json
+        from dedup.export import dumps, to_json
         from dedup.output import write_report_folder
         from dedup.pipeline import run
         from dedup.render.terminal import render_summary
 
         config = config_from_options(threshold=threshold, boilerplate_docs=boilerplate_docs,
                                      lang=lang, jobs=jobs, engine=engine, scheduler=scheduler,
-                                     max_file_size=max_file_size)
+                                     max_file_size=max_file_size,
+                                     max_decompressed_size=max_decompressed_size,
+                                     pdf_timeout=pdf_timeout)
         json_to_stdout = json_out == "-"
         started = time.perf_counter()
         with _progress(not quiet) as progress:
@@ -273,13 +373,17 @@ def scan(
 
                 result = scan_with_index(paths, db, config, progress=progress)
         written: list[tuple[str, Path]] = []
-        json_path = write_report_folder(result, out, html=not no_html, force=force,
-                                        max_pair_pages=max_pair_pages)
+        try:
+            json_path = write_report_folder(result, out, html=not no_html, force=force,
+                                            max_pair_pages=max_pair_pages)
+        except OSError as exc:
+            raise OutputError(f"cannot write the report to {out}: {exc.strerror or exc}"
+                              ) from exc
         if not no_html:
             written.append(("report", out / "index.html"))
         written.append(("json", json_path))
         if json_out is not None and not json_to_stdout:
-            atomic_write_text(Path(json_out), dumps(to_json(result)))
+            _emit(json_out, dumps(to_json(result)))
             written.append(("json", Path(json_out)))
         elapsed = time.perf_counter() - started
         code = _report_skipped(result)
@@ -287,11 +391,32 @@ def scan(
             sys.stdout.write(dumps(to_json(result)))
             sys.stdout.flush()
         elif not quiet:
-            render_summary(result, _stdout_console(), elapsed=elapsed, written=written)
+            # Paths the user typed are shown, control characters and all, never obeyed.
+            shown = [(what, Path(plain(str(path)).plain)) for what, path in written]
+            render_summary(result, _stdout_console(), elapsed=elapsed, written=shown)
         return code
 
-    code = _guard(work)
+    def interrupted() -> str:
+        now = _report_stamp(out)
+        if now is not None and now != earlier:
+            return f"the report in {out} had been written"
+        if earlier is not None:
+            return f"{out} still holds the earlier report"
+        return "no report was written"
+
+    code = _guard(work, interrupted=interrupted)
     raise typer.Exit(code)
+
+
+def _report_stamp(out: Path) -> tuple[int, int] | None:
+    """Which report is in ``out`` (its marker's inode and time), or None."""
+    from dedup.output import MARKER
+
+    try:
+        st = (out / MARKER).stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 @app.command()
@@ -299,13 +424,17 @@ def text(
     file: Annotated[str, typer.Argument(
         help="Any input dedup reads (.txt .md .html .docx .pdf, or - for stdin).")],
     max_file_size: MaxSizeOpt = None,
+    max_decompressed_size: MaxUnzipOpt = None,
+    pdf_timeout: PdfTimeoutOpt = None,
 ) -> None:
     """Print the text dedup reads from FILE; every offset dedup reports indexes into it."""
 
     def work() -> None:
         from dedup.ingest import read_document
 
-        config = config_from_options(max_file_size=max_file_size)
+        config = config_from_options(max_file_size=max_file_size,
+                                     max_decompressed_size=max_decompressed_size,
+                                     pdf_timeout=pdf_timeout)
         doc = read_document(file, config)
         sys.stdout.write(doc.text)
         sys.stdout.flush()
@@ -333,6 +462,8 @@ def diff(
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     max_file_size: MaxSizeOpt = None,
+    max_decompressed_size: MaxUnzipOpt = None,
+    pdf_timeout: PdfTimeoutOpt = None,
     quiet: ViewQuietOpt = False,
 ) -> None:
     """Show reports A and B side by side: shared passages, edits, moves, each one's own text."""
@@ -344,7 +475,9 @@ def diff(
 
         config = config_from_options(threshold=threshold, boilerplate_docs=boilerplate_docs,
                                      lang=lang, jobs=jobs, engine=engine, scheduler=scheduler,
-                                     max_file_size=max_file_size)
+                                     max_file_size=max_file_size,
+                                     max_decompressed_size=max_decompressed_size,
+                                     pdf_timeout=pdf_timeout)
         _one_stdout(json=json_out, html=html_out)
         page = _html_renderer("render_pair_page") if html_out is not None else None
         with _progress(not quiet) as progress:
@@ -382,6 +515,8 @@ def new(
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     max_file_size: MaxSizeOpt = None,
+    max_decompressed_size: MaxUnzipOpt = None,
+    pdf_timeout: PdfTimeoutOpt = None,
     quiet: ViewQuietOpt = False,
     db: DbCheckOpt = None,
 ) -> None:
@@ -397,7 +532,9 @@ def new(
 
         config = config_from_options(threshold=threshold, boilerplate_docs=boilerplate_docs,
                                      lang=lang, jobs=jobs, engine=engine, scheduler=scheduler,
-                                     max_file_size=max_file_size)
+                                     max_file_size=max_file_size,
+                                     max_decompressed_size=max_decompressed_size,
+                                     pdf_timeout=pdf_timeout)
         others = [*(against or []), *(more or [])]
         if not against and db is None:
             raise ConfigError("give the reports to compare with: --against PATH... "
@@ -454,6 +591,8 @@ def phrases(
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     max_file_size: MaxSizeOpt = None,
+    max_decompressed_size: MaxUnzipOpt = None,
+    pdf_timeout: PdfTimeoutOpt = None,
     quiet: ViewQuietOpt = False,
 ) -> None:
     """List the stock phrases: text found in many reports, with how often it occurs."""
@@ -475,7 +614,9 @@ def phrases(
             raise ConfigError(f"--sort must be one of {', '.join(SORT_KEYS)} (got {sort!r})")
         config = config_from_options(threshold=threshold, boilerplate_docs=min_docs, lang=lang,
                                      jobs=jobs, engine=engine, scheduler=scheduler,
-                                     max_file_size=max_file_size)
+                                     max_file_size=max_file_size,
+                                     max_decompressed_size=max_decompressed_size,
+                                     pdf_timeout=pdf_timeout)
         _one_stdout(json=json_out, csv=csv_out)
         with _progress(not quiet) as progress:
             result = run(paths, config, progress=progress)

@@ -52,8 +52,9 @@ def check_archive(archive: zipfile.ZipFile, *, max_decompressed: int) -> None:
         raise Unreadable("not a valid .docx (no word/document.xml: is it another kind of zip?)")
     declared = sum(i.file_size for i in infos)
     limit = f"the {human_size(max_decompressed)} limit (max_decompressed_size)"
+    hint = "zip bomb? (if the file is genuine, raise the limit with --max-decompressed-size)"
     if declared > max_decompressed:
-        raise Unreadable(f".docx expands to {human_size(declared)}, over {limit}; zip bomb?")
+        raise Unreadable(f".docx expands to {human_size(declared)}, over {limit}; {hint}")
     for info in infos:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise Unreadable(
@@ -67,7 +68,7 @@ def check_archive(archive: zipfile.ZipFile, *, max_decompressed: int) -> None:
                 while chunk := member.read(_CHUNK):
                     total += len(chunk)
                     if total > max_decompressed:
-                        raise Unreadable(f".docx expands beyond {limit}; zip bomb?")
+                        raise Unreadable(f".docx expands beyond {limit}; {hint}")
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                 RuntimeError) as exc:  # RuntimeError: encrypted member
             raise Unreadable(CORRUPT) from exc

@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 import multiprocessing
+import signal
 import warnings
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -113,6 +114,9 @@ class PdfExtractor:
 
 def serve(conn: Connection) -> None:
     """The child's loop: receive PDF bytes, send back ("ok", text) or ("error", reason)."""
+    # Ctrl-C reaches every process of the terminal's group; the parent decides what it
+    # means (and stops this child), so it must not print a traceback here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("pdfminer").addHandler(logging.NullHandler())
     logging.getLogger("pdfminer").propagate = False
     warnings.simplefilter("ignore")

@@ -29,7 +29,7 @@ LABEL_CELLS = 22
 LABEL_STYLES = {"unique": "green", "shared": "yellow", "boilerplate": "bright_black"}
 LABEL_NAMES = {"unique": "new", "shared": "shared", "boilerplate": "boilerplate"}
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def plain(value: str, *, single_line: bool = True) -> Text:
@@ -37,6 +37,8 @@ def plain(value: str, *, single_line: bool = True) -> Text:
 
     >>> plain("[bold]x\\x1b[31m").plain
     '[bold]x␛[31m'
+    >>> plain("a\\nb").plain, plain("a\\nb", single_line=False).plain
+    ('a b', 'a\\nb')
     """
     def show(m: re.Match[str]) -> str:
         c = m.group()
