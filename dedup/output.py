@@ -37,7 +37,7 @@ from dedup.export import dumps, to_json
 from dedup.ingest.discover import REPORT_MARKER
 from dedup.model import ScanResult
 
-__all__ = ["MARKER", "OWNER", "InterruptedAfterWriting", "clean_stale", "write_report_folder"]
+__all__ = ["MARKER", "OWNER", "clean_stale", "write_report_folder"]
 
 #: Present in every folder dedup writes; says the folder may be replaced by a new scan.
 #: (dedup.ingest.discover skips folders holding it: a report is never read as input.)
@@ -49,11 +49,6 @@ Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers
 
 _STAGING = ".incomplete."
 _OLD = ".replaced."
-
-
-class InterruptedAfterWriting(KeyboardInterrupt):
-    """Ctrl-C arrived while the finished report was being moved into place; it was held
-    back until the move was done, so the new report is complete at ``out``."""
 
 
 def _replaceable(out: Path, force: bool, result: ScanResult) -> None:
@@ -122,14 +117,12 @@ def write_report_folder(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    with _interrupts_held() as held:
+    with _interrupts_held():
         try:
             _swap(staging, out)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    if held:
-        raise InterruptedAfterWriting
     return out / "scan.json"
 
 
@@ -169,37 +162,31 @@ def _discard(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _interrupts_held() -> Iterator[list[int]]:
-    """Hold Ctrl-C (and SIGTERM) back for the two renames of the swap.
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back for the two renames of the swap, then deliver them.
 
-    An interrupt between them would leave neither report at ``out``. Yields the list of
-    signals that arrived meanwhile (empty if none). Outside the main thread, or when a
-    handler was not installed from Python, nothing is held.
+    An interrupt between the renames would leave neither report at ``out``. Outside the
+    main thread, or for a signal whose handler was not installed from Python, nothing is
+    held.
     """
-    held: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield held
+        yield
         return
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        held.append(signum)
-
+    held: list[signal.Signals] = []
     previous: dict[signal.Signals, Handler] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         handler = signal.getsignal(sig)
         if handler is None:
             continue
         previous[sig] = handler
-        signal.signal(sig, hold)
+        signal.signal(sig, lambda signum, frame: held.append(signal.Signals(signum)))
     try:
-        yield held
+        yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if signal.SIGTERM in held:
-            # A termination is not an interrupt: pass it on to its own handler.
-            held.remove(signal.SIGTERM)
-            signal.raise_signal(signal.SIGTERM)
+        for sig in held:
+            signal.raise_signal(sig)  # now the usual handler runs (KeyboardInterrupt...)
 
 
 # --- staging folders and their owners -------------------------------------------------
