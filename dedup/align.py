@@ -194,8 +194,17 @@ def fuzzy_seeds(
     todo = [(f, g) for f, g in candidates.tolist()
             if not (len(doc_sets[f]) == 1 and doc_sets[f] == doc_sets[g])]
     verdicts = (engine or SerialEngine()).map(_verify_chunk, (forms, threshold), todo)
-    for (f, g), verdict in zip(todo, verdicts, strict=True):
-        if verdict is not None:
+    verified = [(f, g, v) for (f, g), v in zip(todo, verdicts, strict=True) if v is not None]
+    # A sentence with near-copies in more than `cap` documents (one template, another
+    # place name in each) is common phrasing: no pairs from it (its exact k-grams label
+    # it corpus-wide).
+    reach: defaultdict[int, set[int]] = defaultdict(set)
+    for f, g, _ in verified:
+        reach[f] |= doc_sets[g]
+        reach[g] |= doc_sets[f]
+    common = {f for f, docs in reach.items() if len(docs | doc_sets[f]) > cap}
+    for f, g, verdict in verified:
+        if f not in common and g not in common:
             emit(f, g, verdict)
     return dict(out)
 

@@ -16,7 +16,6 @@ Two sources of candidates, both near-linear in corpus size:
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -47,11 +46,6 @@ _COMMON_SHINGLE_FLOOR = 50
 #: say the same thing. Taken from the corpus itself, so no language list is needed.
 _COMMON_TOKEN_SHARE = 0.05
 _COMMON_TOKEN_FLOOR = 5
-
-#: LSH buckets holding more forms than this yield no pairs: a bucket that large means a
-#: degenerate shingle set shared by thousands of forms, and pairing it would be quadratic.
-#: Identical forms never reach this point (they are collapsed first).
-_MAX_BUCKET = 500
 
 
 #: A k-gram occurring more often than this in one document seeds no pairs (see kgram_index).
@@ -265,34 +259,36 @@ def lsh_candidates(forms: Forms, resolved: Resolved) -> npt.NDArray[np.int64]:
     bands, rows = lsh_params(cfg.lsh_threshold, cfg.num_perm)
     rng = np.random.default_rng(cfg.seed)
     mult = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+    window = 2 * cfg.max_pair_docs + 2
     found: list[npt.NDArray[np.int64]] = []
     for band in range(bands):
         cols = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
         key = (cols * mult[None, :]).sum(axis=1, dtype=np.uint64)
-        found.append(_bucket_pairs(key, eligible))
+        found.append(_bucket_pairs(key, eligible, window))
     pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
     if len(pairs) == 0:
         return pairs
     return np.unique(pairs, axis=0)
 
 
-def _bucket_pairs(key: npt.NDArray[np.uint64], ids: I64) -> npt.NDArray[np.int64]:
+def _bucket_pairs(key: npt.NDArray[np.uint64], ids: I64, window: int) -> npt.NDArray[np.int64]:
+    """Pairs of forms in the same bucket: all pairs in buckets of up to ``window + 1``
+    forms; in larger buckets each form with the ``window`` forms after it.
+
+    A bucket of hundreds of forms is a sentence repeated with small variations across
+    hundreds of documents (the same template with another place name): the window still
+    gives every member more verified neighbours than ``max_pair_docs``, which is what
+    marks it as common phrasing, without the quadratic number of pairs.
+    """
     order = np.argsort(key, kind="stable")
     key_sorted = key[order]
-    start = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
-    end = np.r_[start[1:], len(key_sorted)]
-    size = end - start
-    multi = np.flatnonzero((size >= 2) & (size <= _MAX_BUCKET))
-    if len(multi) == 0:
-        return np.zeros((0, 2), dtype=np.int64)
     out: list[npt.NDArray[np.int64]] = []
-    members_by_size: defaultdict[int, list[int]] = defaultdict(list)
-    for b in multi.tolist():
-        members_by_size[int(size[b])].append(int(start[b]))
-    for m, starts in members_by_size.items():
-        s = np.asarray(starts, dtype=np.int64)
-        iu, ju = np.triu_indices(m, k=1)
-        left = ids[order[s[:, None] + iu[None, :]]].ravel()
-        right = ids[order[s[:, None] + ju[None, :]]].ravel()
+    for j in range(1, min(window, len(key_sorted) - 1) + 1):
+        same = np.flatnonzero(key_sorted[j:] == key_sorted[:-j])
+        if len(same) == 0:
+            break  # no bucket holds more than j forms
+        left, right = ids[order[same]], ids[order[same + j]]
         out.append(np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1))
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
     return np.concatenate(out)
