@@ -37,7 +37,7 @@ from dedup.candidates import MIN_FUZZY_WEIGHT
 from dedup.config import KGRAM_CHARS, KGRAM_WORDS
 from dedup.model import Document
 from dedup.prepare import Prepared, detect_lang, prepare
-from dedup.sketch import MinHasher, kgram_hashes, shingle_hashes
+from dedup.sketch import MinHasher, kgram_hashes
 
 __all__ = ["Features", "Params", "features", "features_of", "probe_digest", "winnow"]
 
@@ -136,28 +136,43 @@ def _mix(h: U64) -> U64:
 def _band_keys(prep: Prepared, lang: Literal["zh", "en"], params: Params) -> I64:
     tok = prep.tokens
     layer = prep.sentences
-    seen: set[str] = set()
-    sets: list[npt.NDArray[np.uint32]] = []
     n = 2 if lang == "zh" else 1
+    seen: set[str] = set()
+    spans: list[tuple[int, int]] = []
     for lo, hi in zip(layer.tok_start.tolist(), layer.tok_end.tolist(), strict=True):
+        # Sentences of weight MIN_FUZZY_WEIGHT have at least 4 tokens, so >= n.
         if tok.weight(lo, hi) < MIN_FUZZY_WEIGHT:
             continue
         text = tok.text[lo:hi]
-        if text in seen:
-            continue
-        seen.add(text)
-        shingles = shingle_hashes(text, n)
-        if len(shingles) >= 2:  # as in the pipeline's LSH: one shingle says too little
-            sets.append(shingles)
-    if not sets:
+        if text not in seen:
+            seen.add(text)
+            spans.append((lo, hi - n + 1))
+    if not spans:
         return np.zeros(0, dtype=np.int64)
-    offsets = np.r_[0, np.cumsum([len(s) for s in sets])].astype(np.int64)
+    # The shingle set of each sentence, as shingle_hashes(sentence, n) computes it, from
+    # one pass over the whole text: a shingle's hash depends only on its n tokens.
+    shingles = (kgram_hashes(tok.text, n) >> np.uint64(32)).astype(np.uint64)
+    starts = np.array([lo for lo, _ in spans], dtype=np.int64)
+    sizes = np.array([hi - lo for lo, hi in spans], dtype=np.int64)
+    sentence = np.repeat(np.arange(len(spans), dtype=np.uint64), sizes)
+    offsets_in = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    keyed = np.unique((sentence << np.uint64(32)) | shingles[np.repeat(starts, sizes)
+                                                               + offsets_in])
+    owner = (keyed >> np.uint64(32)).astype(np.int64)
+    counts = np.bincount(owner, minlength=len(spans))
+    hashes = (keyed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    # As in the pipeline's LSH, a sentence with a single shingle takes no part.
+    keep = np.repeat(counts >= 2, counts)
+    counts = counts[counts >= 2]
+    if len(counts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
     sigs = MinHasher(num_perm=params.bands * params.rows, seed=params.seed).signatures(
-        np.concatenate(sets), offsets).astype(np.uint64)
+        hashes[keep], offsets).astype(np.uint64)
     keys = []
     with np.errstate(over="ignore"):  # wrapping multiplication is the point
         for band in range(params.bands):
-            acc = np.full(len(sets), (band + 1) * int(_GOLDEN) % 2**64, dtype=np.uint64)
+            acc = np.full(len(counts), (band + 1) * int(_GOLDEN) % 2**64, dtype=np.uint64)
             for j in range(band * params.rows, (band + 1) * params.rows):
                 acc = _mix(acc ^ sigs[:, j])
             keys.append(_top48(acc))

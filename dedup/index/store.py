@@ -170,6 +170,17 @@ class CorpusIndex:
                     (_key_path(ref),)).fetchone()
         return None if row is None else Indexed(*row)
 
+    def names(self, docs: Iterable[int]) -> dict[int, str]:
+        """The names (ids) of documents ``docs``; unknown numbers are left out."""
+        out: dict[int, str] = {}
+        with db.sqlite_errors(self.path):
+            for d in docs:
+                row = self._con.execute("SELECT name FROM documents WHERE doc = ?",
+                                        (d,)).fetchone()
+                if row is not None:
+                    out[d] = row[0]
+        return out
+
     def by_path(self, paths: Iterable[str]) -> dict[str, Indexed]:
         """Indexed documents stored under any of ``paths`` (keyed by the path given)."""
         out: dict[str, Indexed] = {}
