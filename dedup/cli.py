@@ -662,6 +662,8 @@ def index_add(
     lang: LangOpt = "auto",
     jobs: JobsOpt = 0,
     max_file_size: MaxSizeOpt = None,
+    max_decompressed_size: MaxUnzipOpt = None,
+    pdf_timeout: PdfTimeoutOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Add reports to the index (created if missing).
@@ -674,7 +676,9 @@ def index_add(
         from dedup.index import CorpusIndex, add_paths
         from dedup.render.indexview import render_add
 
-        config = config_from_options(lang=lang, jobs=jobs, max_file_size=max_file_size)
+        config = config_from_options(lang=lang, jobs=jobs, max_file_size=max_file_size,
+                                     max_decompressed_size=max_decompressed_size,
+                                     pdf_timeout=pdf_timeout)
         with _progress(not quiet) as progress:
             report = add_paths(db, paths, config, progress=progress)
         code = _report_skipped(_skipped_only(report.skipped))
@@ -684,7 +688,9 @@ def index_add(
             render_add(report, _stdout_console(), stats)
         return code
 
-    raise typer.Exit(_guard(work))
+    raise typer.Exit(_guard(work, interrupted=lambda: (
+        f"{db} keeps the documents stored before (each batch is one transaction); "
+        "run the same add again to finish")))
 
 
 @index_app.command("stats")
@@ -737,7 +743,8 @@ def index_rm(
             render_removed(list(chosen.values()), stats, _stdout_console())
         return EXIT_SKIPPED if missing else EXIT_OK
 
-    raise typer.Exit(_guard(work))
+    raise typer.Exit(_guard(work, interrupted=lambda: (
+        f"{db} is as it was, or without all of them (one transaction)")))
 
 
 def _version(value: bool) -> None:
