@@ -39,6 +39,7 @@ from bench.common import (
     Truth,
     data_dir,
     iter_json_array,
+    load_average,
     load_truth,
     machine,
     machine_line,
@@ -67,6 +68,7 @@ class Row:
     pairs: int = 0
     score: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    load: str = ""  # load averages (1, 5, 15 min) when the run ended
 
     @property
     def docs_per_s(self) -> float:
@@ -115,6 +117,7 @@ def run_dedup(corpus: Path, truth: Truth, work: Path, *, jobs: int | None,
         cmd += ["--jobs", str(jobs)]
     m = run_measured(cmd, cwd=REPO, **limits)
     row = from_measured("dedup", truth.documents, corpus_bytes(corpus), m)
+    row.load = load_average()
     if m.returncode not in (0, 1) or not out_json.exists():
         row.note = row.note or f"exit {m.returncode}: {m.stderr.strip()[-300:]}"
         return row
@@ -134,6 +137,7 @@ def run_handwritten(corpus: Path, truth: Truth, work: Path, *,
            "--json", str(out_json)]
     m = run_measured(cmd, cwd=REPO, **limits)
     row = from_measured("handwritten", truth.documents, corpus_bytes(corpus), m)
+    row.load = load_average()
     if m.returncode != 0 or not out_json.exists():
         row.note = row.note or f"exit {m.returncode}: {m.stderr.strip()[-300:]}"
         return row
@@ -167,7 +171,7 @@ def table(rows: list[Row], *, markdown: bool = False) -> str:
         stages += [s for s in r.stages if s not in stages]
     head = ["tool", "docs", "MB", "wall s", "docs/s", "MB/s", "RSS tree MiB", "PSS tree MiB",
             "max proc MiB", *[f"{s} s" for s in stages], "pairs", "recall",
-            "family", "near-dup", "lifted", "extra stock", "extra other", "note"]
+            "family", "near-dup", "lifted", "extra stock", "extra other", "load", "note"]
     lines = []
     for r in rows:
         sc = r.score
@@ -185,7 +189,7 @@ def table(rows: list[Row], *, markdown: bool = False) -> str:
             f"{r.pairs:,}" if sc else "-", f"{sc['recall']:.3f}" if sc else "-",
             k("family"), k("near_duplicate"), k("lifted"),
             f"{sc['stock_only']:,}" if sc else "-", f"{sc['other']:,}" if sc else "-",
-            r.note])
+            r.load, r.note])
     if markdown:
         out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         out += ["| " + " | ".join(line) + " |" for line in lines]
