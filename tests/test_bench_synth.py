@@ -200,3 +200,13 @@ def test_iter_json_array_streams_pairs_across_chunks(tmp_path: Path,
     monkeypatch.setattr(common, "CHUNK", 7)  # objects and characters cut across chunks
     assert list(common.iter_json_array(path, "pairs")) == data["pairs"]
     assert common.read_json_key(path, "timings") == {"read": 0.5}
+
+
+def test_a_corpus_is_the_prefix_of_a_bigger_one(tmp_path: Path, sources: synth.Sources,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synth, "BLOCK", 20)  # whole blocks are shared, as 1000 are
+    synth.generate(tmp_path / "small", 20, seed=3, opts=SMALL, sources=sources)
+    synth.generate(tmp_path / "big", 40, seed=3, opts=SMALL, sources=sources)
+    small, big = texts(tmp_path / "small"), texts(tmp_path / "big")
+    assert len(big) == 40
+    assert all(big[name] == data for name, data in small.items())
