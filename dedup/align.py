@@ -25,9 +25,9 @@ from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 from dedup.candidates import Forms
 from dedup.config import Resolved
 from dedup.engine import Engine, SerialEngine
-from dedup.model import Edit, Match, Segment
+from dedup.model import Edit, Match
 from dedup.normalize import FIGURE, Tokens, token_weight
-from dedup.prepare import Prepared
+from dedup.prepare import Layer, Prepared
 
 __all__ = ["PairPassages", "align_pairs", "fuzzy_seeds", "similarity"]
 
@@ -246,9 +246,48 @@ class _AlignContext:
     texts: list[str]
     exact: dict[tuple[int, int], npt.NDArray[np.int64]]
     fuzzy: dict[tuple[int, int], list[Rect]]
-    stock: list[npt.NDArray[np.bool_]]
+    content: list[Content]
     forms: Forms
     resolved: Resolved
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Prefix sums over a document's tokens that are not stock phrasing.
+
+    ``weight(lo, hi)`` is the weight of tokens ``[lo, hi)`` outside stock phrases (a word
+    counts 2), in constant time.
+    """
+
+    tokens: npt.NDArray[np.int64]
+    words: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, tok: Tokens, stock: npt.NDArray[np.bool_]) -> Content:
+        free = ~stock
+        tokens = np.zeros(len(free) + 1, dtype=np.int64)
+        np.cumsum(free, out=tokens[1:])
+        words = np.zeros(len(free) + 1, dtype=np.int64)
+        np.cumsum(free & tok.is_word, out=words[1:])
+        return cls(tokens, words)
+
+    def weight(self, lo: int, hi: int) -> int:
+        return int(self.tokens[hi] - self.tokens[lo] + self.words[hi] - self.words[lo])
+
+    def covered(self, ranges: Iterable[tuple[int, int]]) -> int:
+        """Weight of the union of token ranges, stock excluded."""
+        total = 0
+        cur_lo = cur_hi = -1
+        for lo, hi in sorted(ranges):
+            if lo > cur_hi:
+                if cur_hi > cur_lo:
+                    total += self.weight(cur_lo, cur_hi)
+                cur_lo, cur_hi = lo, hi
+            elif hi > cur_hi:
+                cur_hi = hi
+        if cur_hi > cur_lo:
+            total += self.weight(cur_lo, cur_hi)
+        return total
 
 
 def _align_chunk(ctx: _AlignContext, keys: Sequence[tuple[int, int]]) -> list[PairPassages]:
@@ -260,13 +299,13 @@ def _align_chunk(ctx: _AlignContext, keys: Sequence[tuple[int, int]]) -> list[Pa
             # Runs made only of stock phrasing cannot make a passage and are bridged by
             # gap similarity when they sit inside one: dropping them keeps the work per
             # pair proportional to what the two documents share beyond boilerplate.
-            stock = ctx.stock[a]
-            inside = np.r_[0, np.cumsum(stock)]
-            runs = runs[inside[runs[:, 0] + runs[:, 2]] - inside[runs[:, 0]] < runs[:, 2]]
-            seeds.extend((int(pa), int(pa + n), int(pb), int(pb + n)) for pa, pb, n in runs)
+            free = ctx.content[a].tokens
+            runs = runs[free[runs[:, 0] + runs[:, 2]] > free[runs[:, 0]]]
+            seeds.extend((int(pa), int(pa + n), int(pb), int(pb + n))
+                         for pa, pb, n in runs.tolist())
         matches, repeats = _passages(ctx.prepared[a], ctx.prepared[b], ctx.texts[a],
-                                     ctx.texts[b], seeds, ctx.stock[a], ctx.stock[b], ctx.forms,
-                                     ctx.resolved)
+                                     ctx.texts[b], seeds, ctx.content[a], ctx.content[b],
+                                     ctx.forms, ctx.resolved)
         if matches:
             out.append(PairPassages(a, b, tuple(matches), tuple(repeats)))
     return out
@@ -285,7 +324,8 @@ def align_pairs(
 ) -> list[PairPassages]:
     """Chain the seeds of every pair into passages; pairs without a passage are dropped."""
     keys = sorted(set(exact) | set(fuzzy))
-    ctx = _AlignContext(prepared, texts, exact, fuzzy, stock, forms, resolved)
+    content = [Content.of(p.tokens, st) for p, st in zip(prepared, stock, strict=True)]
+    ctx = _AlignContext(prepared, texts, exact, fuzzy, content, forms, resolved)
     return (engine or SerialEngine()).map(_align_chunk, ctx, keys)
 
 
@@ -383,36 +423,28 @@ def _near(c: _Cluster, s: _Cluster) -> bool:
             and s.b_lo <= c.b_hi + MAX_GAP and c.b_lo <= s.b_hi + MAX_GAP)
 
 
-def _matched_weight(tok: Tokens, lo: int, hi: int, ranges: Iterable[tuple[int, int]],
-                    stock: npt.NDArray[np.bool_]) -> int:
-    """Weight of the tokens in ``[lo, hi)`` covered by ``ranges`` and not stock phrasing."""
-    covered = np.zeros(hi - lo, dtype=np.bool_)
-    for r_lo, r_hi in ranges:
-        covered[r_lo - lo : r_hi - lo] = True
-    covered &= ~stock[lo:hi]
-    return int(np.count_nonzero(covered)) + int(np.count_nonzero(covered & tok.is_word[lo:hi]))
-
-
 def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[Rect],
-              stock_a: npt.NDArray[np.bool_], stock_b: npt.NDArray[np.bool_],
+              content_a: Content, content_b: Content,
               forms: Forms, resolved: Resolved) -> tuple[list[Match], list[Match]]:
     """The pair's passages, and the repeats :func:`_one_per_region` set aside."""
     ta, tb = pa.tokens, pb.tokens
     min_weight = resolved.min_passage
+    min_sentence = resolved.min_sentence
     spans: list[tuple[int, int, int, int]] = []
     weights: list[int] = []
-    def weigh(c: _Cluster) -> tuple[int, int]:
-        return (_matched_weight(ta, c.a_lo, c.a_hi, ((r[0], r[1]) for r in c.seeds), stock_a),
-                _matched_weight(tb, c.b_lo, c.b_hi, ((r[2], r[3]) for r in c.seeds), stock_b))
-
     for c in _chain(pa, pb, seeds, forms):
-        wa, wb = weigh(c)
+        wa = content_a.covered((r[0], r[1]) for r in c.seeds)
+        wb = content_b.covered((r[2], r[3]) for r in c.seeds)
         if min(wa, wb) == 0:
             continue  # nothing but stock phrasing: labelled from the phrases, not a pair
+        short = min(wa, wb) < min_weight
+        if short and not (_mostly_one_sentence(pa, c.a_lo, c.a_hi)
+                          and _mostly_one_sentence(pb, c.b_lo, c.b_hi)):
+            continue  # too light for a passage, and not a short sentence either
         a_start, a_end = _snap(pa, c.a_lo, c.a_hi)
         b_start, b_end = _snap(pb, c.b_lo, c.b_hi)
-        if min(wa, wb) < min_weight and not _short_sentence_match(
-                pa, pb, (a_start, a_end, b_start, b_end), resolved.min_sentence):
+        if short and not _short_sentence_match(pa, pb, (a_start, a_end, b_start, b_end),
+                                               min_sentence):
             continue
         spans.append((a_start, a_end, b_start, b_end))
         weights.append(min(wa, wb))
@@ -421,6 +453,21 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
     repeats = [s for s in merged if s not in set(kept)]
     return ([_match(ta, tb, text_a, text_b, s) for s in kept],
             [_match(ta, tb, text_a, text_b, s) for s in repeats])
+
+
+def _mostly_one_sentence(prep: Prepared, lo: int, hi: int) -> bool:
+    """Cheap pre-test for :func:`_short_sentence_match`: tokens ``[lo, hi)`` cover most of
+    the first or the last sentence they touch (a chance match of a few characters inside
+    a long sentence does not)."""
+    layer = prep.sentences
+    for tok in (lo, hi - 1):
+        i = layer.index(tok)
+        if i < 0:
+            continue
+        s_lo, s_hi = int(layer.tok_start[i]), int(layer.tok_end[i])
+        if min(hi, s_hi) - max(lo, s_lo) >= (1 - SNAP_SHARE) * (s_hi - s_lo):
+            return True
+    return False
 
 
 def _short_sentence_match(pa: Prepared, pb: Prepared, span: tuple[int, int, int, int],
@@ -492,41 +539,43 @@ def _snap(prep: Prepared, lo: int, hi: int) -> tuple[int, int]:
     still reported whole, punctuation included.
     """
     tok = prep.tokens
-    sentences = prep.sentences
-    last = sentences.containing(hi - 1)
-    if last is not None and last.tok_start > lo and hi < last.tok_end and _grazes(
-            tok, last.tok_start, hi, last):
-        hi = last.tok_start
-    first = sentences.containing(lo)
-    if first is not None and first.tok_end < hi and lo > first.tok_start and _grazes(
-            tok, lo, first.tok_end, first):
-        lo = first.tok_end
+    sent = prep.sentences
+    i = sent.index(hi - 1)
+    if i >= 0:
+        s_lo, s_hi = int(sent.tok_start[i]), int(sent.tok_end[i])
+        if lo < s_lo and hi < s_hi and _grazes(tok, s_lo, hi, s_lo, s_hi):
+            hi = s_lo
+    i = sent.index(lo)
+    if i >= 0:
+        s_lo, s_hi = int(sent.tok_start[i]), int(sent.tok_end[i])
+        if s_hi < hi and lo > s_lo and _grazes(tok, lo, s_hi, s_lo, s_hi):
+            lo = s_hi
     start, end = int(tok.starts[lo]), int(tok.ends[hi - 1])
     for layer in (prep.sentences, prep.clauses):
-        head = layer.containing(lo)
-        if head is not None and _nearly_all(tok, head.tok_start, lo, head):
-            start = head.start
+        i = layer.index(lo)
+        if i >= 0 and _nearly_all(tok, int(layer.tok_start[i]), lo, layer, i):
+            start = int(layer.start[i])
             break
     for layer in (prep.sentences, prep.clauses):
-        tail = layer.containing(hi - 1)
-        if tail is not None and _nearly_all(tok, hi, tail.tok_end, tail):
-            end = tail.end
+        i = layer.index(hi - 1)
+        if i >= 0 and _nearly_all(tok, hi, int(layer.tok_end[i]), layer, i):
+            end = int(layer.end[i])
             break
     return start, end
 
 
-def _nearly_all(tok: Tokens, lo: int, hi: int, segment: Segment) -> bool:
-    """Whether leaving out tokens ``[lo, hi)`` of ``segment`` leaves it nearly whole."""
+def _nearly_all(tok: Tokens, lo: int, hi: int, layer: Layer, i: int) -> bool:
+    """Whether leaving out tokens ``[lo, hi)`` of segment ``i`` leaves it nearly whole."""
     left_out = tok.weight(lo, hi)
     return left_out <= SNAP_MAX and left_out <= SNAP_SHARE * tok.weight(
-        segment.tok_start, segment.tok_end)
+        int(layer.tok_start[i]), int(layer.tok_end[i]))
 
 
-def _grazes(tok: Tokens, lo: int, hi: int, sentence: Segment) -> bool:
-    """Whether tokens ``[lo, hi)`` are a mere edge of ``sentence`` (at most GRAZE weight
-    and less than SNAP_SHARE of it)."""
+def _grazes(tok: Tokens, lo: int, hi: int, s_lo: int, s_hi: int) -> bool:
+    """Whether tokens ``[lo, hi)`` are a mere edge of the sentence ``[s_lo, s_hi)`` (at
+    most GRAZE weight and less than SNAP_SHARE of it)."""
     part = tok.weight(lo, hi)
-    return part <= GRAZE and part < SNAP_SHARE * tok.weight(sentence.tok_start, sentence.tok_end)
+    return part <= GRAZE and part < SNAP_SHARE * tok.weight(s_lo, s_hi)
 
 
 def _whole_sentences(prep: Prepared, start: int, end: int) -> bool:
@@ -534,8 +583,10 @@ def _whole_sentences(prep: Prepared, start: int, end: int) -> bool:
     lo, hi = _tok_range(prep.tokens, start, end)
     if hi <= lo:
         return False
-    first, last = prep.sentences.containing(lo), prep.sentences.containing(hi - 1)
-    return first is not None and last is not None and first.start == start and last.end == end
+    sent = prep.sentences
+    first, last = sent.index(lo), sent.index(hi - 1)
+    return (first >= 0 and last >= 0 and int(sent.start[first]) == start
+            and int(sent.end[last]) == end)
 
 
 def _tok_range(tok: Tokens, start: int, end: int) -> tuple[int, int]:

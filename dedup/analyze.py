@@ -8,7 +8,7 @@ included, number at least ``boilerplate_docs``, ``boilerplate``.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
@@ -272,11 +272,15 @@ def label_documents(
         for m in (*pp.matches, *pp.repeats):
             intervals[pp.a].append((m.a_start, m.a_end, frozenset((pp.b,)), 1))
             intervals[pp.b].append((m.b_start, m.b_end, frozenset((pp.a,)), 1))
+    listed = resolved.config.max_span_sources
     for ph in phrases:
-        docset = frozenset(ph.documents)
+        # Name at most `listed` sources per phrase; the count stays exact.
+        named = ph.documents[: listed + 1]
         for occ in ph.occurrences:
-            others = docset - {occ.doc}
-            intervals[occ.doc].append((occ.start, occ.end, others, len(others)))
+            others = frozenset(d for d in named if d != occ.doc)
+            if len(others) > listed:
+                others = frozenset(sorted(others)[:listed])
+            intervals[occ.doc].append((occ.start, occ.end, others, len(ph.documents) - 1))
     return [
         _report(doc, prepared[i], intervals[i], resolved) for i, doc in enumerate(docs)
     ]
@@ -324,24 +328,36 @@ def _report(doc: Document, prep: Prepared, intervals: list[Interval],
 
 def _pieces(n: int, intervals: list[Interval]) -> list[tuple[int, int, frozenset[int], int]]:
     """Partition ``[0, n)`` into pieces with constant sources; each piece's count is the
-    larger of its named sources and the largest corpus-wide count covering it."""
+    larger of its named sources and the largest count of an interval covering it."""
     events: defaultdict[int, list[tuple[int, frozenset[int], int]]] = defaultdict(list)
     for lo, hi, srcs, count in intervals:
         if hi > lo:
             events[lo].append((1, srcs, count))
             events[hi].append((-1, srcs, count))
     points = sorted(set(events) | {0, n})
-    active: Counter[int] = Counter()
-    counts: Counter[int] = Counter()
+    active: dict[int, int] = {}
+    counts: dict[int, int] = {}
     out: list[tuple[int, int, frozenset[int], int]] = []
+    current: frozenset[int] = frozenset()
     for i, p in enumerate(points[:-1]):
+        changed = False
         for delta, srcs, count in events.get(p, ()):
-            active.update(dict.fromkeys(srcs, delta))
-            counts[count] += delta
-        active = +active  # drop sources no longer covering
-        counts = +counts
+            changed = True
+            for src in srcs:
+                left = active.get(src, 0) + delta
+                if left:
+                    active[src] = left
+                else:
+                    del active[src]
+            left = counts.get(count, 0) + delta
+            if left:
+                counts[count] = left
+            else:
+                del counts[count]
+        if changed:
+            current = frozenset(active)
         nxt = points[i + 1]
         if nxt > p:
-            found = max(len(active), max(counts, default=0))
-            out.append((p, nxt, frozenset(active), found))
+            found = max(len(current), max(counts, default=0))
+            out.append((p, nxt, current, found))
     return out

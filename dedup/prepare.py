@@ -6,6 +6,7 @@ script for ``--lang auto``.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,12 +53,15 @@ class Layer:
         i = int(np.searchsorted(self.tok_start, lo))
         return i < len(self.start) and int(self.tok_end[i]) <= hi
 
+    def index(self, tok: int) -> int:
+        """Index of the segment whose token range contains token ``tok``, else -1."""
+        i = bisect.bisect_right(self.tok_start, tok) - 1
+        return i if i >= 0 and self.tok_end[i] > tok else -1
+
     def containing(self, tok: int) -> Segment | None:
         """The segment whose token range contains token ``tok``, if any."""
-        i = int(np.searchsorted(self.tok_start, tok, side="right")) - 1
-        if i >= 0 and int(self.tok_end[i]) > tok:
-            return self[i]
-        return None
+        i = self.index(tok)
+        return self[i] if i >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)
