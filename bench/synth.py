@@ -967,15 +967,17 @@ def kgram_hashes(pieces: Sequence[str], k: int) -> npt.NDArray[np.uint64]:
     return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.uint64)
 
 
-def repeat_share(docs: Iterator[Sequence[str]], k: int) -> tuple[float, int]:
-    """Share of the (document, distinct k-gram) occurrences whose k-gram also occurs in
-    another document, and the number of documents."""
+def repeats(docs: Iterator[Sequence[str]], k: int) -> dict[str, Any]:
+    """How many (document, distinct k-gram) occurrences have a k-gram that also occurs in
+    another document (``repeated``), of how many (``total``), over how many documents."""
     per_doc = [kgram_hashes(pieces, k) for pieces in docs]
     if not per_doc:
-        return 0.0, 0
+        return {"repeated": 0, "total": 0, "share": 0.0, "documents": 0}
     _, counts = np.unique(np.concatenate(per_doc), return_counts=True)
-    occ = int(counts.sum())
-    return (float(counts[counts > 1].sum()) / occ if occ else 0.0), len(per_doc)
+    total = int(counts.sum())
+    repeated = int(counts[counts > 1].sum())
+    return {"repeated": repeated, "total": total, "share": repeated / total if total else 0.0,
+            "documents": len(per_doc)}
 
 
 def new_text_pieces(out_dir: Path, limit: int | None = None) -> Iterator[list[str]]:
@@ -1001,18 +1003,12 @@ def check(out_dir: Path | str, *, ks: Sequence[int] = (8, 12, 16),
     """How often n-grams of the new text repeat across unrelated documents, next to the
     same figure for the real reports (whole texts, stock phrasing included)."""
     out = Path(out_dir)
-    result: dict[str, Any] = {"synthetic": {}, "real": {}}
-    for k in ks:
-        share, n = repeat_share(new_text_pieces(out, limit), k)
-        result["synthetic"][k] = round(share, 5)
-        result["synthetic_documents"] = n
     files = default_source_files()
-    for k in ks:
-        texts = ([p.read_text(encoding="utf-8-sig")] for p in files)
-        share, n = repeat_share(texts, k)
-        result["real"][k] = round(share, 5)
-        result["real_documents"] = n
-    return result
+    return {
+        "synthetic": {k: repeats(new_text_pieces(out, limit), k) for k in ks},
+        "real": {k: repeats(([p.read_text(encoding="utf-8-sig")] for p in files), k)
+                 for k in ks},
+    }
 
 
 # --- command line ------------------------------------------------------------------------
@@ -1053,11 +1049,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(stats, ensure_ascii=False))
     if args.check:
         result = check(args.out, limit=args.check_limit)
-        print(f"share of distinct k-grams of a document also found in another document "
-              f"(synthetic: new text of {result['synthetic_documents']} unrelated documents; "
-              f"real: {result['real_documents']} whole reports)")
-        for k, v in result["synthetic"].items():
-            print(f"  k={k:2}  synthetic {v:9.4%}   real {result['real'][k]:9.4%}")
+        syn, real = result["synthetic"], result["real"]
+        first = next(iter(syn))
+        print(f"(document, k-gram) occurrences whose k-gram occurs in another document; "
+              f"synthetic: new text of {syn[first]['documents']} documents that share "
+              f"nothing; real: {real[first]['documents']} whole reports")
+        for k in syn:
+            a, b = syn[k], real[k]
+            print(f"  k={k:2}  synthetic {a['share']:9.4%} ({a['repeated']:,} of "
+                  f"{a['total']:,})   real {b['share']:8.3%} ({b['repeated']:,} of "
+                  f"{b['total']:,})")
     return 0
 
 
