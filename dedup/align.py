@@ -323,10 +323,51 @@ def align_pairs(
     engine: Engine | None = None,
 ) -> list[PairPassages]:
     """Chain the seeds of every pair into passages; pairs without a passage are dropped."""
-    keys = sorted(set(exact) | set(fuzzy))
+    keys = sorted(set(fuzzy) | _promising(prepared, exact, resolved))
     content = [Content.of(p.tokens, st) for p, st in zip(prepared, stock, strict=True)]
     ctx = _AlignContext(prepared, texts, exact, fuzzy, content, forms, resolved)
     return (engine or SerialEngine()).map(_align_chunk, ctx, keys)
+
+
+def _promising(prepared: list[Prepared], exact: dict[tuple[int, int], npt.NDArray[np.int64]],
+               resolved: Resolved) -> set[tuple[int, int]]:
+    """Pairs whose exact runs could make a passage: runs of ``min_passage`` tokens in all,
+    or a run covering most of a sentence on both sides (a short sentence reused).
+
+    Most pairs of a large corpus share only a chance run of a few characters ("加快建设现代化");
+    deciding that with arrays over all pairs at once keeps them out of the per-pair work.
+    """
+    if not exact:
+        return set()
+    keys = list(exact)
+    runs = np.concatenate([exact[k] for k in keys])
+    sizes = np.array([len(exact[k]) for k in keys], dtype=np.int64)
+    pair_of = np.repeat(np.arange(len(keys)), sizes)
+    a = np.array([k[0] for k in keys], dtype=np.int64)[pair_of]
+    b = np.array([k[1] for k in keys], dtype=np.int64)[pair_of]
+    total = np.add.reduceat(runs[:, 2], np.r_[0, np.cumsum(sizes)[:-1]])
+    keep = total >= resolved.min_passage
+    sentence_like = _covers_sentence(prepared, a, runs[:, 0], runs[:, 2]) & \
+        _covers_sentence(prepared, b, runs[:, 1], runs[:, 2])
+    keep[np.unique(pair_of[sentence_like])] = True
+    return {k for k, ok in zip(keys, keep.tolist(), strict=True) if ok}
+
+
+def _covers_sentence(prepared: list[Prepared], doc: npt.NDArray[np.int64],
+                     pos: npt.NDArray[np.int64], length: npt.NDArray[np.int64]
+                     ) -> npt.NDArray[np.bool_]:
+    """For runs ``[pos, pos+length)`` of documents ``doc``: whether each covers at least
+    1 - SNAP_SHARE of the sentence it starts in."""
+    offsets = np.r_[0, np.cumsum([len(p.tokens) for p in prepared])]
+    starts = np.concatenate([p.sentences.tok_start + offsets[i] for i, p in enumerate(prepared)])
+    ends = np.concatenate([p.sentences.tok_end + offsets[i] for i, p in enumerate(prepared)])
+    g = pos + offsets[doc]
+    i = np.searchsorted(starts, g, side="right") - 1
+    ok = i >= 0
+    i = np.maximum(i, 0)
+    inside = np.minimum(g + length, ends[i]) - np.maximum(g, starts[i])
+    covers: npt.NDArray[np.bool_] = ok & (inside >= (1 - SNAP_SHARE) * (ends[i] - starts[i]))
+    return covers
 
 
 def _gap(c: _Cluster, s: _Cluster, side: int) -> tuple[int, int]:
