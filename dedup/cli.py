@@ -75,24 +75,72 @@ class _Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-def _stop_children() -> None:
-    """Kill this process's worker processes (forked pool workers, the PDF reader).
+#: Set by :func:`main`: on Ctrl-C or SIGTERM the process cleans up and exits from the
+#: signal handler itself. An exception raised from a handler lands wherever the main
+#: thread happens to be (inside os.fork's hooks, a thread start, a pool's bookkeeping),
+#: where it can be swallowed or turned into a traceback. Run in-process (CliRunner, a
+#: host program), the handler raises :class:`_Stopped` instead and leaves the exit to
+#: the caller.
+_exit_on_signal = False
+#: True while the progress bar is drawn (it hides the cursor).
+_bar_drawn = False
 
-    Left alone they would finish the work already queued for them before the pool shuts
-    down, or print tracebacks of their own.
+
+def _stop_children() -> None:
+    """Kill every process this one started, and theirs (pool workers, the PDF reader,
+    Dask's nannies and workers).
+
+    Left alone they would finish the work already queued for them, or wait forever on a
+    queue. Found through /proc where there is one, so that a worker forked an instant
+    before the signal (not yet in multiprocessing's books) is found too.
     """
-    for child in multiprocessing.active_children():
-        with suppress(OSError, ValueError, AttributeError):
-            child.kill()
+    pids = {child.pid for child in multiprocessing.active_children() if child.pid}
+    pids.update(_descendants(os.getpid()))
+    for pid in pids:
+        with suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process below ``root`` (Linux /proc; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    with suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:  # noqa: PTH123 - procfs
+                    stat = f.read()
+                # The command name may hold spaces and parentheses; fields follow the last ')'.
+                ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            if pid not in found:
+                found.add(pid)
+                todo.append(pid)
+    return found
+
+
+def _stop_message(signum: int, interrupted: Callable[[], str] | None) -> str:
+    what = "terminated" if signum == signal.SIGTERM else "interrupted"
+    left = interrupted() if interrupted is not None else "no output file was written"
+    return f"{what}; {left}"
 
 
 @contextmanager
-def _signals_handled() -> Iterator[None]:
-    """While a command runs, Ctrl-C and SIGTERM raise :class:`_Stopped` promptly.
+def _signals_handled(interrupted: Callable[[], str] | None) -> Iterator[None]:
+    """While a command runs, Ctrl-C and SIGTERM stop it at once.
 
-    Forked workers inherit the handler; in them it exits quietly (the main process
-    reports the interrupt). Only the main thread can install handlers: elsewhere (a test
-    runner's thread) nothing changes.
+    In the real program the handler kills every process below this one, removes the
+    outputs being written (:func:`dedup.export.discard_temporaries`), prints one line and
+    exits (130, or 143 for SIGTERM). In-process it raises :class:`_Stopped`. Forked
+    workers inherit the handler; in them it only exits (the main process reports).
+    Only the main thread can install handlers: elsewhere nothing changes.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -102,8 +150,21 @@ def _signals_handled() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         if os.getpid() != main:
             os._exit(128 + signum)
+        if not _exit_on_signal:
+            # In-process: the library's own finally blocks clean up; the host's other
+            # child processes are not ours to kill.
+            raise _Stopped(signum)
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut this short
+            signal.signal(sig, signal.SIG_IGN)
+        from dedup.export import discard_temporaries
+
         _stop_children()
-        raise _Stopped(signum)
+        discard_temporaries()
+        if _bar_drawn and sys.stderr.isatty():
+            sys.stderr.write("\r\x1b[2K\x1b[?25h")  # clear the bar's line, show the cursor
+        _stderr().print(plain(f"dedup: {_stop_message(signum, interrupted)}"))
+        sys.stderr.flush()
+        os._exit(128 + signum)
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -117,7 +178,7 @@ def _guard(fn: Callable[[], T], *, interrupted: Callable[[], str] | None = None)
     """Run ``fn``; turn dedup's errors, Ctrl-C and SIGTERM into one stderr line and an
     exit code. ``interrupted()`` says what an interrupt left behind."""
     try:
-        with _signals_handled():
+        with _signals_handled(interrupted):
             return fn()
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
@@ -133,9 +194,7 @@ def _guard(fn: Callable[[], T], *, interrupted: Callable[[], str] | None = None)
         raise typer.Exit(EXIT_SKIPPED) from None
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, _Stopped) else signal.SIGINT
-        what = "terminated" if signum == signal.SIGTERM else "interrupted"
-        left = interrupted() if interrupted is not None else "no output file was written"
-        _fail(f"{what}; {left}", 128 + signum)
+        _fail(_stop_message(signum, interrupted), 128 + signum)
 
 
 # --- shared options ------------------------------------------------------------------
@@ -242,7 +301,12 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
                 tasks[stage] = bar.add_task(stage, total=total or None, count=count)
             bar.update(tasks[stage], completed=done, total=total or None, count=count)
 
-        yield update
+        global _bar_drawn
+        _bar_drawn = True
+        try:
+            yield update
+        finally:
+            _bar_drawn = False
 
 
 def _report_skipped(result: ScanResult) -> int:
@@ -764,8 +828,10 @@ def _root(
 
 def main() -> None:
     """Console-script entry point."""
+    global _exit_on_signal
+    _exit_on_signal = True
     try:
         app()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before a command started (or after it ended)
         _stderr().print("dedup: interrupted", markup=False)
         sys.exit(EXIT_INTERRUPTED)

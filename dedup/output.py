@@ -22,18 +22,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
-import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from dedup.errors import OutputError
-from dedup.export import dumps, to_json
+from dedup.export import dumps, temporary, to_json
 from dedup.ingest.discover import REPORT_MARKER
 from dedup.model import ScanResult
 
@@ -48,6 +49,7 @@ OWNER = ".dedup-incomplete"
 Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers
 
 _STAGING = ".incomplete."
+_ATTEMPTS = 10
 _OLD = ".replaced."
 
 
@@ -98,39 +100,59 @@ def write_report_folder(
     _replaceable(out, force, result)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{_STAGING}", suffix=".partial",
-                                    dir=out.parent))
+    for attempt in range(_ATTEMPTS):
+        # Noted as temporary before it exists, so that no instant leaves it unaccounted.
+        staging = out.parent / f".{out.name}{_STAGING}{secrets.token_hex(6)}.partial"
+        with temporary(staging):
+            try:
+                staging.mkdir()  # as readable as any folder the user makes (their umask)
+            except FileExistsError:
+                if attempt + 1 == _ATTEMPTS:
+                    raise
+                continue
+            _write(staging, out, result, html=html, max_pair_pages=max_pair_pages)
+            break
+    return out / "scan.json"
+
+
+def _write(staging: Path, out: Path, result: ScanResult, *, html: bool,
+           max_pair_pages: int | None) -> None:
     try:
         _claim(staging)
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; a report folder is not
         data = to_json(result)
         (staging / "scan.json").write_text(dumps(data), encoding="utf-8")
         if html:
             from dedup.render.html import write_site
 
             write_site(result, data, staging, max_pair_pages=max_pair_pages)
-        (staging / OWNER).unlink()
+        # Marker first: at no instant is the folder without both (a kill leaves it owned).
         (staging / MARKER).write_text("written by dedup; a new scan may replace this folder\n",
                                       encoding="utf-8")
+        (staging / OWNER).unlink()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    with _interrupts_held():
+    old: Path | None = None
+    with contextlib.ExitStack() as stack:
         try:
-            _swap(staging, out)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return out / "scan.json"
+            with _interrupts_held():
+                try:
+                    old = _swap(staging, out)
+                except BaseException:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    raise
+                if old is not None:  # noted before a held interrupt is delivered
+                    stack.enter_context(temporary(old))
+        finally:  # the new report is in place even if a held interrupt arrives now
+            if old is not None:
+                _discard(old)
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Move ``staging`` to ``out``; the old folder is removed only after the rename."""
+def _swap(staging: Path, out: Path) -> Path | None:
+    """Move ``staging`` to ``out``; returns where the earlier report went, to be removed."""
     if not out.exists():
         staging.rename(out)
-        return
+        return None
     token = staging.name.removesuffix(".partial").rpartition(_STAGING)[2]
     old = out.parent / f".{out.name}{_OLD}{token}.old"
     with contextlib.suppress(OSError):  # so that a kill right after the rename is cleaned up
@@ -144,7 +166,7 @@ def _swap(staging: Path, out: Path) -> None:
         with contextlib.suppress(OSError):
             (out / OWNER).unlink()
         raise
-    _discard(old)
+    return old
 
 
 def _discard(folder: Path) -> None:
@@ -234,6 +256,18 @@ def _abandoned(folder: Path) -> bool:
     return start is not None and _start_time(pid) not in (None, start)
 
 
+#: An empty staging folder without an owner file is left alone this long (seconds): it
+#: may be one another scan has just made.
+_EMPTY_GRACE = 60.0
+
+
+def _empty_and_old(folder: Path) -> bool:
+    try:
+        return not any(folder.iterdir()) and time.time() - folder.stat().st_mtime > _EMPTY_GRACE
+    except OSError:
+        return False
+
+
 def clean_stale(out: Path) -> list[Path]:
     """Remove what killed scans left next to ``out``; returns the folders removed.
 
@@ -251,6 +285,12 @@ def clean_stale(out: Path) -> list[Path]:
         staging = name.startswith(f".{out.name}{_STAGING}") and name.endswith(".partial")
         old = name.startswith(f".{out.name}{_OLD}") and name.endswith(".old")
         if not (staging or old) or folder.is_symlink() or not folder.is_dir():
+            continue
+        if not (folder / OWNER).exists() and _empty_and_old(folder):
+            # Killed between making the folder and writing the owner file into it.
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+                removed.append(folder)
             continue
         if not _abandoned(folder):
             continue
