@@ -55,39 +55,62 @@ def find_phrases(
     """
     k_docs = resolved.boilerplate_docs
     k = kg.k
-    candidates: dict[str, frozenset[int]] = {}
+    # Candidate text -> (documents, whether those came from one k-gram's posting list
+    # only, in which case the string need not be checked against every document).
+    candidates: dict[str, tuple[frozenset[int], bool]] = {}
+    docsets: dict[int, frozenset[int]] = {}
+
+    def docs_of(group: int) -> frozenset[int]:
+        fp = int(kg.group_fp[group])
+        got = docsets.get(fp)
+        if got is None:
+            got = docsets[fp] = kg.docs_of(group)
+        return got
+
     for d, df in enumerate(kg.df):
         hits = np.flatnonzero(df >= k_docs)
         if len(hits) == 0:
             continue
-        groups = kg.group[d]
+        groups = kg.group[d][hits]
+        fps = kg.group_fp[groups]
         tok = prepared[d].tokens
         text = tok.text
 
-        def add(lo: int, hi: int, docs: frozenset[int]) -> None:
+        def add(lo: int, hi: int, docs: frozenset[int], single: bool) -> None:
             lo, hi = _trim_fragments(tok, texts[d], lo, hi, k)  # noqa: B023 - used at once
             if hi - lo >= k:
-                _add_candidate(candidates, text[lo:hi], docs)  # noqa: B023
+                _add_candidate(candidates, text[lo:hi], docs, single)  # noqa: B023
 
-        run_start = np.flatnonzero(np.r_[True, np.diff(hits) != 1])
-        run_end = np.r_[run_start[1:], len(hits)]
-        for rs, re_ in zip(run_start.tolist(), run_end.tolist(), strict=True):
-            positions = hits[rs:re_].tolist()
-            lo = positions[0]
-            docs = kg.docs_of(int(groups[lo]))
-            last = lo
-            for p in positions[1:]:
-                inter = docs & kg.docs_of(int(groups[p]))
+        # Pieces of consecutive hits whose k-grams share one posting list (a stock
+        # sentence is one piece): the greedy cut below then runs per piece, not per token.
+        cut = np.flatnonzero((np.diff(hits) != 1) | (fps[1:] != fps[:-1])) + 1
+        piece_start = np.r_[0, cut]
+        piece_end = np.r_[cut, len(hits)]
+        new_run = np.r_[True, hits[piece_start[1:]] != hits[piece_end[:-1] - 1] + 1]
+        lo = last = -1
+        docs: frozenset[int] = frozenset()
+        single = True
+        for ps, pe, fresh in zip(piece_start.tolist(), piece_end.tolist(), new_run.tolist(),
+                                 strict=True):
+            first_pos, last_pos = int(hits[ps]), int(hits[pe - 1])
+            these = docs_of(int(groups[ps]))
+            if not fresh:
+                inter = docs & these
                 if len(inter) >= k_docs:
-                    docs, last = inter, p
+                    docs, last, single = inter, last_pos, single and inter == these
                     continue
-                add(lo, last + k, docs)
-                lo, last, docs = p, p, kg.docs_of(int(groups[p]))
-            add(lo, last + k, docs)
+            if lo >= 0:
+                add(lo, last + k, docs, single)
+            lo, last, docs, single = first_pos, last_pos, these, True
+        if lo >= 0:
+            add(lo, last + k, docs, single)
 
     verified: dict[str, tuple[int, ...]] = {}
-    for norm, docs in candidates.items():
-        present = tuple(sorted(d for d in docs if norm in prepared[d].tokens.text))
+    for norm, (docs, single) in candidates.items():
+        if single:
+            present = tuple(sorted(docs))
+        else:
+            present = tuple(sorted(d for d in docs if norm in prepared[d].tokens.text))
         if len(present) >= k_docs:
             verified[norm] = present
     maximal = _maximal(verified)
@@ -125,9 +148,13 @@ def _trim_fragments(tok: Tokens, text: str, lo: int, hi: int, k: int) -> tuple[i
     return lo, hi
 
 
-def _add_candidate(out: dict[str, frozenset[int]], norm: str, docs: frozenset[int]) -> None:
+def _add_candidate(out: dict[str, tuple[frozenset[int], bool]], norm: str,
+                   docs: frozenset[int], single: bool) -> None:
     old = out.get(norm)
-    out[norm] = docs if old is None else old | docs
+    if old is None:
+        out[norm] = (docs, single)
+    elif old[0] != docs:
+        out[norm] = (old[0] | docs, False)
 
 
 def _maximal(found: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:

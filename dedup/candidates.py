@@ -25,7 +25,7 @@ from datasketch import MinHashLSH
 
 from dedup.config import Resolved
 from dedup.prepare import Prepared
-from dedup.sketch import MinHasher, kgram_hashes, shingle_hashes
+from dedup.sketch import MinHasher, fmix64, kgram_hashes, shingle_hashes
 
 __all__ = ["Forms", "KgramIndex", "build_forms", "kgram_index", "lsh_candidates"]
 
@@ -68,6 +68,10 @@ class KgramIndex:
     group: list[I64]
     group_docs_sorted: I64 = field(repr=False)
     group_offsets: I64 = field(repr=False)
+    #: ``group_fp[g]``: a fingerprint of the set of documents containing k-gram ``g``
+    #: (equal sets, equal fingerprints; different sets collide with probability 2^-64).
+    group_fp: npt.NDArray[np.uint64] = field(repr=False,
+                                             default_factory=lambda: np.zeros(0, np.uint64))
 
     def docs_of(self, group: int) -> frozenset[int]:
         """The documents containing k-gram ``group``."""
@@ -85,11 +89,13 @@ def kgram_index(prepared: list[Prepared], resolved: Resolved) -> KgramIndex:
     empty = np.zeros(0, dtype=np.int64)
     if n == 0:
         return KgramIndex(k, {}, [empty for _ in prepared], [empty for _ in prepared],
-                          empty, np.zeros(1, dtype=np.int64))
+                          empty, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint64))
     h_all = np.concatenate(hashes)
     d_all = np.repeat(np.arange(len(prepared), dtype=np.int64), lengths)
     p_all = np.concatenate([np.arange(m, dtype=np.int64) for m in lengths.tolist()])
-    order = np.lexsort((p_all, d_all, h_all))
+    # Documents and positions are already in order: a stable sort on the hash alone
+    # orders by (hash, document, position).
+    order = np.argsort(h_all, kind="stable")
     h, d, p = h_all[order], d_all[order], p_all[order]
 
     new_group = np.r_[True, h[1:] != h[:-1]]
@@ -120,7 +126,11 @@ def kgram_index(prepared: list[Prepared], resolved: Resolved) -> KgramIndex:
     block_size = np.diff(np.r_[doc_rows, n])
     max_repeat = np.maximum.reduceat(block_size, np.r_[0, np.cumsum(df_group)[:-1]])
     runs = _pair_runs(d, p, gid, gend, df_group, max_repeat, k, cap)
-    return KgramIndex(k, runs, df, group, group_docs_sorted, group_offsets)
+    mixed = fmix64((group_docs_sorted.astype(np.uint64) + np.uint64(1))
+                   * np.uint64(0x9E3779B97F4A7C15))
+    group_fp = np.add.reduceat(mixed, group_offsets[:-1]) if len(mixed) else mixed
+    return KgramIndex(k, runs, df, group, group_docs_sorted, group_offsets,
+                      group_fp.astype(np.uint64))
 
 
 def _pair_runs(

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 
-__all__ = ["MinHasher", "code_points", "kgram_hashes", "shingle_hashes"]
+__all__ = ["MinHasher", "code_points", "fmix64", "kgram_hashes", "shingle_hashes"]
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -46,7 +46,7 @@ def code_points(text: str) -> U64:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
 
 
-def _fmix64(h: U64) -> U64:
+def fmix64(h: U64) -> U64:
     h = h ^ (h >> np.uint64(33))
     h = h * _M1_64
     h = h ^ (h >> np.uint64(33))
@@ -79,7 +79,7 @@ def kgram_hashes(tokens: str, k: int) -> U64:
     h = np.zeros(n, dtype=np.uint64)
     for j in range(k):
         h = h * _P64 + cps[j : j + n]
-    return _fmix64(h)
+    return fmix64(h)
 
 
 def shingle_hashes(tokens: str, n: int) -> U32:
