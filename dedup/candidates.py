@@ -25,7 +25,14 @@ from datasketch import MinHashLSH
 
 from dedup.config import Resolved
 from dedup.prepare import Prepared
-from dedup.sketch import MinHasher, fmix64, kgram_hashes, shingle_hashes
+from dedup.sketch import (
+    MinHasher,
+    distinct,
+    distinct_counts,
+    fmix64,
+    kgram_hashes,
+    shingle_hashes,
+)
 
 __all__ = ["Forms", "KgramIndex", "build_forms", "kgram_index", "lsh_candidates"]
 
@@ -224,26 +231,62 @@ def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
                 occurrences.append([])
             occurrences[f].append((d, s))
     n = 2 if resolved.lang == "zh" else 1
-    raw = [shingle_hashes(t, n) for t in texts]
-    if not raw:
+    if not texts:
         return Forms(texts, occurrences, [], n)
-    flat = np.concatenate(raw)
-    uniq, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    form_of, shingle = _all_shingles(texts, n)
+    # Distinct (form, shingle) pairs, sorted by form: one sort over the corpus.
+    pairs = distinct((form_of.astype(np.uint64) << np.uint64(32)) | shingle.astype(np.uint64))
+    form_of = (pairs >> np.uint64(32)).astype(np.int64)
+    shingle = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    uniq, counts = distinct_counts(shingle)
     limit = max(_COMMON_SHINGLE_FLOOR, _COMMON_SHINGLE_SHARE * len(texts))
-    keep = counts[inverse] <= limit
-    bounds = np.r_[0, np.cumsum([len(r) for r in raw])]
-    shingles = [flat[lo:hi][keep[lo:hi]] for lo, hi in itertools.pairwise(bounds.tolist())]
-    return Forms(texts, occurrences, shingles, n, uniq[counts > limit], _function_tokens(texts))
+    keep = ~np.isin(shingle, uniq[counts > limit])
+    bounds = np.searchsorted(form_of, np.arange(len(texts) + 1))
+    shingles = [shingle[lo:hi][keep[lo:hi]] for lo, hi in itertools.pairwise(bounds.tolist())]
+    return Forms(texts, occurrences, shingles, n, uniq[counts > limit],
+                 _function_tokens(texts))
+
+
+#: Joins form texts for vectorised hashing; never a token (a C0 control character).
+_SEPARATOR = "\x00"
+
+
+def _all_shingles(texts: list[str], n: int) -> tuple[I64, npt.NDArray[np.uint32]]:
+    """Every token n-gram of every form as (form index, 32-bit hash), in one pass.
+
+    The same hashes :func:`dedup.sketch.shingle_hashes` gives each form alone; a form
+    shorter than ``n`` tokens is one shingle, itself.
+    """
+    joined = _SEPARATOR.join(texts)
+    starts = np.r_[0, np.cumsum([len(t) + 1 for t in texts])[:-1]]
+    h64 = kgram_hashes(joined, n)
+    sep = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4") == ord(_SEPARATOR)
+    crossed = np.r_[0, np.cumsum(sep)]
+    ok = (crossed[n : n + len(h64)] - crossed[: len(h64)]) == 0
+    pos = np.flatnonzero(ok)
+    form_of = np.searchsorted(starts, pos, side="right") - 1
+    shingle = (h64[pos] >> np.uint64(32)).astype(np.uint32)
+    short = [i for i, t in enumerate(texts) if 0 < len(t) < n]
+    if short:
+        extra = [shingle_hashes(texts[i], n) for i in short]
+        form_of = np.concatenate([form_of, np.repeat(short, [len(e) for e in extra])])
+        shingle = np.concatenate([shingle, *extra])
+    return form_of.astype(np.int64), shingle
 
 
 def _function_tokens(texts: list[str]) -> dict[int, None]:
     """Tokens found in more than _COMMON_TOKEN_SHARE of the forms."""
     if not texts:
         return {}
-    cps = [np.unique(np.frombuffer(t.encode("utf-32-le"), dtype="<u4")) for t in texts]
-    uniq, counts = np.unique(np.concatenate(cps), return_counts=True)
+    joined = _SEPARATOR.join(texts)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    form_of = np.repeat(np.arange(len(texts), dtype=np.uint64), [len(t) + 1 for t in texts])
+    form_of = form_of[: len(cps)]
+    keep = cps != ord(_SEPARATOR)
+    pairs = distinct((form_of[keep] << np.uint64(32)) | cps[keep])
+    uniq, counts = distinct_counts(pairs & np.uint64(0xFFFFFFFF))
     limit = max(_COMMON_TOKEN_FLOOR, _COMMON_TOKEN_SHARE * len(texts))
-    return dict.fromkeys(uniq[counts > limit].tolist())
+    return dict.fromkeys(uniq[counts > limit].astype(np.int64).tolist())
 
 
 @lru_cache(maxsize=16)
@@ -278,7 +321,11 @@ def lsh_candidates(forms: Forms, resolved: Resolved) -> npt.NDArray[np.int64]:
     pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
     if len(pairs) == 0:
         return pairs
-    return np.unique(pairs, axis=0)
+    # Each pair once: as one 64-bit key (form indices fit in 32 bits).
+    high = pairs[:, 0].astype(np.uint64) << np.uint64(32)
+    keys = distinct(high | pairs[:, 1].astype(np.uint64))
+    return np.stack([(keys >> np.uint64(32)).astype(np.int64),
+                     (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1)
 
 
 def _bucket_pairs(key: npt.NDArray[np.uint64], ids: I64, window: int) -> npt.NDArray[np.int64]:

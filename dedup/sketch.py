@@ -20,12 +20,16 @@ True
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 
-__all__ = ["MinHasher", "code_points", "fmix64", "kgram_hashes", "shingle_hashes"]
+__all__ = [
+    "MinHasher", "code_points", "distinct", "distinct_counts", "fmix64", "kgram_hashes",
+    "shingle_hashes",
+]
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -82,6 +86,30 @@ def kgram_hashes(tokens: str, k: int) -> U64:
     return fmix64(h)
 
 
+def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The sorted distinct values of a 1-d array.
+
+    A sort and a comparison: NumPy 2's hash-based ``np.unique`` was 5-10 times slower on
+    millions of 64-bit hashes.
+
+    >>> distinct(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    if len(values) == 0:
+        return values.copy()
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+def distinct_counts(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
+    """Sorted distinct values and how often each occurs."""
+    if len(values) == 0:
+        return values.copy(), np.zeros(0, dtype=np.int64)
+    ordered = np.sort(values)
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[first], np.diff(np.r_[first, len(ordered)]).astype(np.int64)
+
+
 def shingle_hashes(tokens: str, n: int) -> U32:
     """32-bit hashes of the distinct token n-grams of ``tokens`` (the shingle set).
 
@@ -90,7 +118,7 @@ def shingle_hashes(tokens: str, n: int) -> U32:
     if not tokens:
         return np.zeros(0, dtype=np.uint32)
     h64 = kgram_hashes(tokens, min(n, len(tokens)))
-    return np.unique((h64 >> np.uint64(32)).astype(np.uint32))
+    return distinct((h64 >> np.uint64(32)).astype(np.uint32))
 
 
 @lru_cache(maxsize=8)
