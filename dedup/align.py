@@ -345,11 +345,22 @@ def _promising(prepared: list[Prepared], exact: dict[tuple[int, int], npt.NDArra
     pair_of = np.repeat(np.arange(len(keys)), sizes)
     a = np.array([k[0] for k in keys], dtype=np.int64)[pair_of]
     b = np.array([k[1] for k in keys], dtype=np.int64)[pair_of]
-    total = np.add.reduceat(runs[:, 2], np.r_[0, np.cumsum(sizes)[:-1]])
-    keep = total >= resolved.min_passage
+    # Runs one after the other on both sides (within MAX_GAP tokens) may chain: their
+    # lengths add up.
+    order = np.lexsort((runs[:, 0], pair_of))
+    runs, pair_of, a, b = runs[order], pair_of[order], a[order], b[order]
+    linked = np.zeros(len(runs), dtype=bool)
+    same = pair_of[1:] == pair_of[:-1]
+    gap_a = runs[1:, 0] - (runs[:-1, 0] + runs[:-1, 2])
+    gap_b = np.abs(runs[1:, 1] - (runs[:-1, 1] + runs[:-1, 2]))
+    linked[1:] = same & (gap_a <= MAX_GAP) & (gap_b <= MAX_GAP)
+    chain = np.cumsum(~linked) - 1
+    chain_len = np.bincount(chain, weights=runs[:, 2])
+    strong = chain_len[chain] >= resolved.min_passage
     sentence_like = _covers_sentence(prepared, a, runs[:, 0], runs[:, 2]) & \
         _covers_sentence(prepared, b, runs[:, 1], runs[:, 2])
-    keep[np.unique(pair_of[sentence_like])] = True
+    keep = np.zeros(len(keys), dtype=bool)
+    keep[np.unique(pair_of[strong | sentence_like])] = True
     return {k for k, ok in zip(keys, keep.tolist(), strict=True) if ok}
 
 

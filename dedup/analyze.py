@@ -55,9 +55,7 @@ def find_phrases(
     """
     k_docs = resolved.boilerplate_docs
     k = kg.k
-    # Candidate text -> (documents, whether those came from one k-gram's posting list
-    # only, in which case the string need not be checked against every document).
-    candidates: dict[str, tuple[frozenset[int], bool]] = {}
+    candidates: dict[str, frozenset[int]] = {}
     docsets: dict[int, frozenset[int]] = {}
 
     def docs_of(group: int) -> frozenset[int]:
@@ -76,10 +74,10 @@ def find_phrases(
         tok = prepared[d].tokens
         text = tok.text
 
-        def add(lo: int, hi: int, docs: frozenset[int], single: bool) -> None:
+        def add(lo: int, hi: int, docs: frozenset[int]) -> None:
             lo, hi = _trim_fragments(tok, texts[d], lo, hi, k)  # noqa: B023 - used at once
             if hi - lo >= k:
-                _add_candidate(candidates, text[lo:hi], docs, single)  # noqa: B023
+                _add_candidate(candidates, text[lo:hi], docs)  # noqa: B023
 
         # Pieces of consecutive hits whose k-grams share one posting list (a stock
         # sentence is one piece): the greedy cut below then runs per piece, not per token.
@@ -89,7 +87,6 @@ def find_phrases(
         new_run = np.r_[True, hits[piece_start[1:]] != hits[piece_end[:-1] - 1] + 1]
         lo = last = -1
         docs: frozenset[int] = frozenset()
-        single = True
         for ps, pe, fresh in zip(piece_start.tolist(), piece_end.tolist(), new_run.tolist(),
                                  strict=True):
             first_pos, last_pos = int(hits[ps]), int(hits[pe - 1])
@@ -97,20 +94,19 @@ def find_phrases(
             if not fresh:
                 inter = docs & these
                 if len(inter) >= k_docs:
-                    docs, last, single = inter, last_pos, single and inter == these
+                    docs, last = inter, last_pos
                     continue
             if lo >= 0:
-                add(lo, last + k, docs, single)
-            lo, last, docs, single = first_pos, last_pos, these, True
+                add(lo, last + k, docs)
+            lo, last, docs = first_pos, last_pos, these
         if lo >= 0:
-            add(lo, last + k, docs, single)
+            add(lo, last + k, docs)
 
     verified: dict[str, tuple[int, ...]] = {}
-    for norm, (docs, single) in candidates.items():
-        if single:
-            present = tuple(sorted(docs))
-        else:
-            present = tuple(sorted(d for d in docs if norm in prepared[d].tokens.text))
+    for norm, docs in candidates.items():
+        # Every k-gram present does not prove the string is (a sentence said twice in
+        # one document and once in another): check each document.
+        present = tuple(sorted(d for d in docs if norm in prepared[d].tokens.text))
         if len(present) >= k_docs:
             verified[norm] = present
     maximal = _maximal(verified)
@@ -148,13 +144,9 @@ def _trim_fragments(tok: Tokens, text: str, lo: int, hi: int, k: int) -> tuple[i
     return lo, hi
 
 
-def _add_candidate(out: dict[str, tuple[frozenset[int], bool]], norm: str,
-                   docs: frozenset[int], single: bool) -> None:
+def _add_candidate(out: dict[str, frozenset[int]], norm: str, docs: frozenset[int]) -> None:
     old = out.get(norm)
-    if old is None:
-        out[norm] = (docs, single)
-    elif old[0] != docs:
-        out[norm] = (old[0] | docs, False)
+    out[norm] = docs if old is None else old | docs
 
 
 def _maximal(found: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
