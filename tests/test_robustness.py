@@ -594,6 +594,35 @@ def test_shared_arbitrary_text_keeps_the_invariants(invariants: Any, shared: str
     invariants(result)
 
 
+MEMORY_PROBE = """
+import random, resource, sys
+from dedup.config import Config
+from dedup.model import Document
+from dedup.pipeline import analyze_documents
+line = "".join(chr(0x4E00 + random.Random(20).randrange(6000)) for _ in range(int(sys.argv[1])))
+docs = [Document(f"d{i}", f"d{i}.txt", line, "utf-8", "0") for i in range(2)]
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+result = analyze_documents(docs, Config(jobs=1))
+assert result.pairs[0].similarity == 1.0
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="BUG: memory grows ~195 bytes per character when two "
+                   "documents share a long punctuation-free line (candidates.kgram_index peaks "
+                   "at ~180 bytes per token): two copies of the 20 MB line of the hostile "
+                   "corpus take 3.4 GB, over the 2 GB the issue allows")
+def test_memory_per_character_of_a_shared_long_line() -> None:
+    """Two copies of a 1M-character line without punctuation: the analysis may grow by at
+    most 100 bytes per character, which keeps two copies of a 20 MB line under 2 GB."""
+    chars = 1_000_000
+    probe = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(chars)], capture_output=True,
+                           text=True, timeout=600, check=True)
+    growth = int(probe.stdout.strip())
+    assert growth < 100 * 2 * chars, f"{growth / (2 * chars):.0f} bytes per character"
+
+
 def test_long_runs_of_one_character_do_not_blow_up(analyze: Any) -> None:
     """Degenerate texts: one character repeated, a figure repeated, masks only."""
     texts = ["的" * 50_000, "1" * 20_000 + "。" + "的" * 100, "*" * 10_000, "\u3000" * 1000 + "。"]
