@@ -9,7 +9,7 @@ included, number at least ``boilerplate_docs``, ``boilerplate``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ import numpy.typing as npt
 from dedup.align import PairPassages
 from dedup.candidates import KgramIndex
 from dedup.config import Resolved
+from dedup.engine import Engine, SerialEngine
 from dedup.model import Document, DocumentReport, Label, Pair, Phrase, PhraseOccurrence, Span
 from dedup.normalize import FIGURE, Tokens
 from dedup.prepare import Prepared
@@ -279,6 +280,7 @@ def label_documents(
     phrases: list[Phrase],
     common: list[list[Interval]],
     resolved: Resolved,
+    engine: Engine | None = None,
 ) -> list[DocumentReport]:
     """Labelled spans and label shares for every document.
 
@@ -300,9 +302,18 @@ def label_documents(
             if len(others) > listed:
                 others = frozenset(sorted(others)[:listed])
             intervals[occ.doc].append((occ.start, occ.end, others, len(ph.documents) - 1))
-    return [
-        _report(doc, prepared[i], intervals[i], resolved) for i, doc in enumerate(docs)
-    ]
+    context = (docs, prepared, intervals, resolved)
+    reports: list[DocumentReport] = (engine or SerialEngine()).map(
+        _report_chunk, context, list(range(len(docs))))
+    return reports
+
+
+def _report_chunk(
+    context: tuple[list[Document], list[Prepared], list[list[Interval]], Resolved],
+    chunk: Sequence[int],
+) -> list[DocumentReport]:
+    docs, prepared, intervals, resolved = context
+    return [_report(docs[i], prepared[i], intervals[i], resolved) for i in chunk]
 
 
 def _report(doc: Document, prep: Prepared, intervals: list[Interval],

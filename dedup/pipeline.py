@@ -119,7 +119,7 @@ def _analyze(
     lap("align")
     phrases = find_phrases(prepared, texts, kg, resolved)
     common = common_text(prepared, kg, resolved)
-    reports = label_documents(docs, prepared, passages, phrases, common, resolved)
+    reports = label_documents(docs, prepared, passages, phrases, common, resolved, engine)
     pairs = pair_figures(passages, prepared)
     lap("analyze")
     out = resolved.as_dict()
