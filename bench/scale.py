@@ -226,7 +226,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scans' JSON output")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="print the table of an earlier --json file; run nothing")
     args = parser.parse_args(argv)
+    if args.report is not None:
+        saved = json.loads(args.report.read_text(encoding="utf-8"))
+        fields = set(Row.__dataclass_fields__)
+        print(machine_line(saved["machine"]))
+        print(table([Row(**{k: v for k, v in r.items() if k in fields})
+                     for r in saved["rows"]], markdown=args.markdown))
+        return 0
     try:
         sizes = sorted({int(x) for x in args.sizes.split(",") if x.strip()})
         baseline = sorted({int(x) for x in args.handwritten.split(",") if x.strip()} - {0})
