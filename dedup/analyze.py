@@ -28,10 +28,22 @@ _CLOSERS = "”’」』）)】》\"'〕"
 _TERMINATORS = "。！？；!?;.…"
 
 
+#: A stretch found in at least ``boilerplate_docs`` documents counts as stock phrasing for
+#: pair passages only up to this many times ``min_passage``: stock phrases and stock
+#: sentences are short; a paragraph copied into three reports is template reuse that the
+#: pairs must show (three identical reports are three identical pairs), even though its
+#: characters are labelled boilerplate.
+STOCK_MAX_PASSAGES = 4
+
+
 def stock_tokens(
-    prepared: list[Prepared], kg: KgramIndex, k_docs: int
+    prepared: list[Prepared], kg: KgramIndex, resolved: Resolved
 ) -> list[npt.NDArray[np.bool_]]:
-    """For each document, which tokens lie in a k-gram found in at least ``k_docs`` documents."""
+    """For each document, which tokens are stock phrasing: inside a stretch of k-grams
+    found in at least ``boilerplate_docs`` documents, shorter than STOCK_MAX_PASSAGES
+    passages."""
+    k_docs = resolved.boilerplate_docs
+    longest = STOCK_MAX_PASSAGES * resolved.min_passage
     out: list[npt.NDArray[np.bool_]] = []
     for prep, df in zip(prepared, kg.df, strict=True):
         n = len(prep.tokens)
@@ -39,7 +51,14 @@ def stock_tokens(
         hits = np.flatnonzero(df >= k_docs)
         np.add.at(cover, hits, 1)
         np.add.at(cover, np.minimum(hits + kg.k, n), -1)
-        out.append(np.cumsum(cover[:n]) > 0)
+        stock = np.cumsum(cover[:n]) > 0
+        if stock.any():
+            edges = np.diff(np.r_[0, stock.view(np.int8), 0])
+            starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+            for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+                if prep.tokens.weight(lo, hi) > longest:
+                    stock[lo:hi] = False
+        out.append(stock)
     return out
 
 

@@ -112,7 +112,7 @@ def _analyze(
     if focused is not None:
         fuzzy = {pair: seeds for pair, seeds in fuzzy.items() if not focused.isdisjoint(pair)}
     lap("candidates")
-    stock = stock_tokens(prepared, kg, resolved.boilerplate_docs)
+    stock = stock_tokens(prepared, kg, resolved)
     texts = [d.text for d in docs]
     passages = align_pairs(prepared, texts, runs, fuzzy, stock, forms, resolved,
                            engine=engine)

@@ -185,13 +185,17 @@ def test_stock_tokens_mark_kgrams_in_enough_documents(docs: Docs, zh: tuple[str,
     prepared = [prepare(d, i) for i, d in enumerate(docs(zh[0] + p, zh[1] + p, zh[2] + p, zh[3]))]
     resolved = Config().resolve(n_documents=4, lang=detect_lang(prepared))
     kg = kgram_index(prepared, resolved)
-    stock = stock_tokens(prepared, kg, 3)
+    stock = stock_tokens(prepared, kg, resolved)
     for d in range(3):
         n0 = len(normalize(zh[d]).text)
         assert len(stock[d]) == len(prepared[d].tokens)
         assert not stock[d][:n0].any() and stock[d][n0:].all()
     assert not stock[3].any()
-    assert not any(s.any() for s in stock_tokens(prepared, kg, 4))
+    four = Config(boilerplate_docs=4).resolve(n_documents=4, lang=resolved.lang)
+    assert not any(s.any() for s in stock_tokens(prepared, kg, four))
+    # A long stretch in enough documents is a copied passage, not stock phrasing.
+    long = Config(min_passage=2).resolve(n_documents=4, lang=resolved.lang)
+    assert not any(s.any() for s in stock_tokens(prepared, kg, long))
 
 
 def test_pair_figures(analyze: Analyze, zh: tuple[str, ...], invariants: Check) -> None:
