@@ -194,6 +194,15 @@ def test_a_line_without_punctuation_is_scanned_in_bounded_pieces(
     assert line["novelty"] > 0.99
 
 
+def test_the_hostile_corpus_duplicate_is_an_identical_pair(
+        scanned: tuple[int, dict[str, Any], str, Path]) -> None:
+    _, data, _, _ = scanned
+    identical = {frozenset((p["a"], p["b"])) for p in data["pairs"] if p["identical"]}
+    assert frozenset(("utf8", "copy of utf8")) in identical
+    (pair,) = [p for p in data["pairs"] if {p["a"], p["b"]} == {"utf8", "copy of utf8"}]
+    assert pair["similarity"] == 1.0
+
+
 def test_exact_duplicates_under_other_names_are_identical(write_corpus: Any) -> None:
     root = write_corpus({"a.txt": ZH_LINES[0] + ZH_LINES[1], "copy of a.txt": ZH_LINES[0]
                          + ZH_LINES[1], "other.txt": ZH_LINES[2] + ZH_LINES[3]})
