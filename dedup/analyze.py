@@ -45,10 +45,10 @@ def stock_tokens(
     k_docs = resolved.boilerplate_docs
     longest = STOCK_MAX_PASSAGES * resolved.min_passage
     out: list[npt.NDArray[np.bool_]] = []
-    for prep, df in zip(prepared, kg.df, strict=True):
+    for prep, pos, df in zip(prepared, kg.pos, kg.df, strict=True):
         n = len(prep.tokens)
         cover = np.zeros(n + 1, dtype=np.int64)
-        hits = np.flatnonzero(df >= k_docs)
+        hits = pos[df >= k_docs].astype(np.int64)
         np.add.at(cover, hits, 1)
         np.add.at(cover, np.minimum(hits + kg.k, n), -1)
         stock = np.cumsum(cover[:n]) > 0
@@ -86,10 +86,11 @@ def find_phrases(
         return got
 
     for d, df in enumerate(kg.df):
-        hits = np.flatnonzero(df >= k_docs)
-        if len(hits) == 0:
+        picked = np.flatnonzero(df >= k_docs)
+        if len(picked) == 0:
             continue
-        groups = kg.group[d][hits]
+        hits = kg.pos[d][picked].astype(np.int64)
+        groups = kg.group[d][picked]
         fps = kg.group_fp[groups]
         tok = prepared[d].tokens
         text = tok.text
@@ -101,10 +102,11 @@ def find_phrases(
 
         # Pieces of consecutive hits whose k-grams share one posting list (a stock
         # sentence is one piece): the greedy cut below then runs per piece, not per token.
-        cut = np.flatnonzero((np.diff(hits) != 1) | (fps[1:] != fps[:-1])) + 1
+        apart = np.diff(hits) > kg.window
+        cut = np.flatnonzero(apart | (fps[1:] != fps[:-1])) + 1
         piece_start = np.r_[0, cut]
         piece_end = np.r_[cut, len(hits)]
-        new_run = np.r_[True, hits[piece_start[1:]] != hits[piece_end[:-1] - 1] + 1]
+        new_run = np.r_[True, apart[piece_start[1:] - 1]]
         lo = last = -1
         docs: frozenset[int] = frozenset()
         for ps, pe, fresh in zip(piece_start.tolist(), piece_end.tolist(), new_run.tolist(),
@@ -223,7 +225,7 @@ def _display(tok: Tokens, text: str, occ: PhraseOccurrence) -> str:
     return "".join(out)
 
 
-def _covered(intervals: Iterable[tuple[int, int]], prefix: npt.NDArray[np.int64]) -> int:
+def _covered(intervals: Iterable[tuple[int, int]], prefix: npt.NDArray[np.int32]) -> int:
     """Non-whitespace characters covered by the union of ``intervals``."""
     total = 0
     cur_lo, cur_hi = -1, -1
@@ -275,14 +277,15 @@ def common_text(prepared: list[Prepared], kg: KgramIndex, resolved: Resolved
     out: list[list[Interval]] = []
     for d, (prep, df) in enumerate(zip(prepared, kg.df, strict=True)):
         mine: list[Interval] = []
-        hits = np.flatnonzero(df > cap)
-        if len(hits):
+        picked = np.flatnonzero(df > cap)
+        if len(picked):
             tok = prep.tokens
-            common = df[hits] >= k_docs
-            breaks = np.flatnonzero((np.diff(hits) != 1) | (common[1:] != common[:-1])) + 1
+            hits = kg.pos[d][picked].astype(np.int64)
+            common = df[picked] >= k_docs
+            breaks = np.flatnonzero((np.diff(hits) > kg.window) | (common[1:] != common[:-1])) + 1
             for run in np.split(np.arange(len(hits)), breaks):
                 positions = hits[run]
-                best = int(positions[int(np.argmax(df[positions]))])
+                best = int(picked[run][int(np.argmax(df[picked[run]]))])
                 docs = kg.docs_of(int(kg.group[d][best])) - {d}
                 named = frozenset(sorted(docs)[:listed])
                 start = int(tok.starts[positions[0]])

@@ -37,6 +37,8 @@ from dedup.sketch import (
 __all__ = ["Forms", "KgramIndex", "build_forms", "kgram_index", "lsh_candidates"]
 
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+U64 = npt.NDArray[np.uint64]
 
 #: Segments lighter than this (a CJK character weighs 1, a word 2) take no part in fuzzy
 #: matching: exact k-gram seeds cover them, and short texts make MinHash estimates noisy.
@@ -64,21 +66,24 @@ class KgramIndex:
     """Exact shared k-grams of a corpus.
 
     ``runs[(a, b)]`` is an ``(n, 3)`` array of exact runs ``(a_pos, b_pos, length)`` in
-    token coordinates (``a < b``). ``df[d][p]`` is the number of documents containing the
-    k-gram that starts at token ``p`` of document ``d``; ``group[d][p]`` identifies that
-    k-gram across the corpus (equal ids, equal k-grams).
+    token coordinates (``a < b``). Per document ``d``, ``pos[d]`` lists the token
+    positions whose k-gram was indexed (every position, or a winnowed subset on large
+    corpora, see ``window``), ``df[d][i]`` how many documents contain the k-gram at
+    ``pos[d][i]`` and ``group[d][i]`` which k-gram it is (equal ids, equal k-grams).
+    Consecutive indexed positions are at most ``window`` tokens apart.
     """
 
     k: int
     runs: dict[tuple[int, int], I64]
-    df: list[I64]
-    group: list[I64]
-    group_docs_sorted: I64 = field(repr=False)
+    pos: list[I32]
+    df: list[I32]
+    group: list[I32]
+    group_docs_sorted: I32 = field(repr=False)
     group_offsets: I64 = field(repr=False)
     #: ``group_fp[g]``: a fingerprint of the set of documents containing k-gram ``g``
     #: (equal sets, equal fingerprints; different sets collide with probability 2^-64).
-    group_fp: npt.NDArray[np.uint64] = field(repr=False,
-                                             default_factory=lambda: np.zeros(0, np.uint64))
+    group_fp: npt.NDArray[np.uint64] = field(repr=False)
+    window: int = 1
 
     def docs_of(self, group: int) -> frozenset[int]:
         """The documents containing k-gram ``group``."""
@@ -86,65 +91,99 @@ class KgramIndex:
         return frozenset(self.group_docs_sorted[lo:hi].tolist())
 
 
+#: Corpora with more k-grams than this are winnowed (WINNOW_WINDOW): the k-gram table
+#: is the largest structure of a scan (about 50 bytes per entry while it is sorted).
+#: 40 million is about 7,000 reports of 16 KB; smaller corpora index every k-gram.
+WINNOW_ABOVE = 40_000_000
+#: Winnowing keeps the smallest hash of every WINNOW_WINDOW consecutive k-grams (about
+#: 2/(w+1) of them) and still finds every shared run of at least w + k - 1 tokens.
+WINNOW_WINDOW = 4
+
+
+def _winnow(h: U64, w: int) -> I32:
+    """Positions of the k-grams winnowing keeps: the minimum of each window of ``w``."""
+    if w <= 1 or len(h) <= w:
+        return np.arange(len(h), dtype=np.int32)
+    windows = np.lib.stride_tricks.sliding_window_view(h, w)
+    picked = windows.argmin(axis=1) + np.arange(len(windows))
+    keep = np.r_[True, picked[1:] != picked[:-1]]
+    out: I32 = picked[keep].astype(np.int32)
+    return out
+
+
 def kgram_index(prepared: list[Prepared], resolved: Resolved) -> KgramIndex:
-    """Hash every k-gram of every document and self-join the corpus on the hashes."""
+    """Hash the k-grams of every document and self-join the corpus on the hashes."""
     k = resolved.kgram
     cap = resolved.config.max_pair_docs
     hashes = [kgram_hashes(p.tokens.text, k) for p in prepared]
+    total = sum(len(h) for h in hashes)
+    window = resolved.config.kgram_window or (WINNOW_WINDOW if total > WINNOW_ABOVE else 1)
+    positions = [_winnow(h, window) for h in hashes]
+    hashes = [h[p] for h, p in zip(hashes, positions, strict=True)]
     lengths = np.array([len(h) for h in hashes], dtype=np.int64)
     n = int(lengths.sum())
-    empty = np.zeros(0, dtype=np.int64)
     if n == 0:
-        return KgramIndex(k, {}, [empty for _ in prepared], [empty for _ in prepared],
-                          empty, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint64))
+        none32 = np.zeros(0, dtype=np.int32)
+        return KgramIndex(k, {}, positions, [none32 for _ in prepared],
+                          [none32 for _ in prepared], none32, np.zeros(1, dtype=np.int64),
+                          np.zeros(0, dtype=np.uint64), window)
     h_all = np.concatenate(hashes)
-    d_all = np.repeat(np.arange(len(prepared), dtype=np.int64), lengths)
-    p_all = np.concatenate([np.arange(m, dtype=np.int64) for m in lengths.tolist()])
+    del hashes
     # Documents and positions are already in order: a stable sort on the hash alone
     # orders by (hash, document, position).
     order = np.argsort(h_all, kind="stable")
-    h, d, p = h_all[order], d_all[order], p_all[order]
+    h = h_all[order]
+    del h_all
+    d = np.repeat(np.arange(len(prepared), dtype=np.int32), lengths)[order]
+    p = np.concatenate(positions)[order]
 
     new_group = np.r_[True, h[1:] != h[:-1]]
-    gid = np.cumsum(new_group) - 1
+    new_doc = new_group.copy()
+    new_doc[1:] |= d[1:] != d[:-1]
+    del h
     gstart = np.flatnonzero(new_group)
+    gid = (np.cumsum(new_group, dtype=np.int64) - 1).astype(np.int32)
+    del new_group
     gend = np.r_[gstart[1:], n]
-    new_doc = np.r_[True, (h[1:] != h[:-1]) | (d[1:] != d[:-1])]
-    df_group = np.add.reduceat(new_doc.astype(np.int64), gstart)
+    df_group = np.add.reduceat(new_doc.astype(np.int32), gstart).astype(np.int32)
 
     # Per-position doc frequency and group id, back in document order.
-    df_flat = np.empty(n, dtype=np.int64)
+    df_flat = np.empty(n, dtype=np.int32)
     df_flat[order] = df_group[gid]
-    gid_flat = np.empty(n, dtype=np.int64)
+    gid_flat = np.empty(n, dtype=np.int32)
     gid_flat[order] = gid
+    del order
     bounds = np.r_[0, np.cumsum(lengths)]
     df = [df_flat[bounds[i] : bounds[i + 1]] for i in range(len(prepared))]
     group = [gid_flat[bounds[i] : bounds[i + 1]] for i in range(len(prepared))]
 
     # Distinct documents per group, for stock phrases: (group, doc) rows where a new doc starts.
     doc_rows = np.flatnonzero(new_doc)
+    del new_doc
     group_docs_sorted = d[doc_rows]
-    group_offsets = np.r_[0, np.cumsum(df_group)]
+    group_offsets = np.r_[0, np.cumsum(df_group, dtype=np.int64)]
 
     # Most occurrences of the k-gram in any one document: a k-gram repeated all over a
     # document ("World Series of Poker", 党的二十大精神) says nothing about *where* a
     # passage comes from, and pairing every occurrence with every other buries the real
     # seeds under spurious ones.
     block_size = np.diff(np.r_[doc_rows, n])
-    max_repeat = np.maximum.reduceat(block_size, np.r_[0, np.cumsum(df_group)[:-1]])
-    runs = _pair_runs(d, p, gid, gend, df_group, max_repeat, k, cap)
+    max_repeat = np.maximum.reduceat(block_size, group_offsets[:-1])
+    runs = _pair_runs(d, p, gid, gend, df_group, max_repeat, k, cap, window)
     mixed = fmix64((group_docs_sorted.astype(np.uint64) + np.uint64(1))
                    * np.uint64(0x9E3779B97F4A7C15))
     group_fp = np.add.reduceat(mixed, group_offsets[:-1]) if len(mixed) else mixed
-    return KgramIndex(k, runs, df, group, group_docs_sorted, group_offsets,
-                      group_fp.astype(np.uint64))
+    return KgramIndex(k, runs, positions, df, group, group_docs_sorted, group_offsets,
+                      group_fp.astype(np.uint64), window)
 
 
 def _pair_runs(
-    d: I64, p: I64, gid: I64, gend: I64, df_group: I64, max_repeat: I64, k: int, cap: int
+    d: I32, p: I32, gid: I32, gend: I64, df_group: I32, max_repeat: I64, k: int, cap: int,
+    window: int,
 ) -> dict[tuple[int, int], I64]:
     """Exact runs per document pair from k-gram groups shared by 2..cap documents and
-    repeated at most MAX_REPEAT times in each."""
+    repeated at most MAX_REPEAT times in each. Indexed k-grams on one diagonal at most
+    ``window`` positions apart belong to one run."""
     selected = (df_group >= 2) & (df_group <= cap) & (max_repeat <= MAX_REPEAT)
     idx = np.flatnonzero(selected[gid])
     if len(idx) == 0:
@@ -155,18 +194,22 @@ def _pair_runs(
     first = np.repeat(idx, counts)
     offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     second = first + 1 + offset
+    del offset
     keep = d[first] != d[second]
     first, second = first[keep], second[keep]
     da, pa, db, pb = d[first], p[first], d[second], p[second]
+    del first, second
     diag = pb - pa
     order = np.lexsort((pa, diag, db, da))
     da, pa, db, pb, diag = da[order], pa[order], db[order], pb[order], diag[order]
     same = (da[1:] == da[:-1]) & (db[1:] == db[:-1]) & (diag[1:] == diag[:-1])
-    cont = same & (pa[1:] == pa[:-1] + 1)
+    cont = same & (pa[1:] - pa[:-1] <= window)
     run_start = np.flatnonzero(np.r_[True, ~cont])
-    run_len = np.diff(np.r_[run_start, len(pa)]) + k - 1
-    rda, rdb = da[run_start], db[run_start]
-    rows = np.stack([pa[run_start], pb[run_start], run_len], axis=1)
+    run_last = np.r_[run_start[1:], len(pa)] - 1
+    run_len = (pa[run_last] - pa[run_start]).astype(np.int64) + k
+    rda, rdb = da[run_start].astype(np.int64), db[run_start].astype(np.int64)
+    rows = np.stack([pa[run_start].astype(np.int64), pb[run_start].astype(np.int64), run_len],
+                    axis=1)
     pair_key = rda * (int(rdb.max()) + 1) + rdb
     pair_start = np.flatnonzero(np.r_[True, pair_key[1:] != pair_key[:-1]])
     pair_end = np.r_[pair_start[1:], len(pair_key)]

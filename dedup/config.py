@@ -102,6 +102,7 @@ class Config:
     seed: int = SEED
     lsh_threshold: float = LSH_THRESHOLD
     kgram: int | None = None
+    kgram_window: int | None = None
     min_passage: int | None = None
     min_sentence: int | None = None
     max_pair_docs: int = MAX_PAIR_DOCS
@@ -124,6 +125,9 @@ class Config:
         _check(self.engine in ("local", "dask"), "engine", self.engine, "local or dask", "local")
         _check(self.jobs >= 0, "jobs", self.jobs, "0 (all cores) or more", 0)
         _check(8 <= self.num_perm <= 1024, "num_perm", self.num_perm, "between 8 and 1024", 128)
+        if self.kgram_window is not None:
+            _check(1 <= self.kgram_window <= 16, "kgram_window", self.kgram_window,
+                   "between 1 (every k-gram) and 16", 4)
         if self.kgram is not None:
             _check(2 <= self.kgram <= 32, "kgram", self.kgram, "between 2 and 32", KGRAM_CHARS)
         if self.min_passage is not None:

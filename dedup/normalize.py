@@ -88,11 +88,11 @@ class Tokens:
     """
 
     text: str
-    starts: npt.NDArray[np.int64]
-    ends: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int32]
+    ends: npt.NDArray[np.int32]
     is_word: npt.NDArray[np.bool_]
     #: ``word_prefix[i]`` = number of word tokens among the first ``i`` (length n + 1).
-    word_prefix: npt.NDArray[np.int64]
+    word_prefix: npt.NDArray[np.int32]
 
     def __len__(self) -> int:
         return len(self.text)
@@ -202,10 +202,10 @@ def normalize(text: str) -> Tokens:
     """Tokenise ``text`` for matching; see the module docstring for the rules."""
     cps = _code_points(text)
     n = len(cps)
-    empty = np.zeros(0, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int32)
     if n == 0:
         no_words = np.zeros(0, dtype=np.bool_)
-        return Tokens("", empty, empty, no_words, np.zeros(1, dtype=np.int64))
+        return Tokens("", empty, empty, no_words, np.zeros(1, dtype=np.int32))
     classes_bmp, folded_bmp = _bmp_tables()
     bmp = cps < 0x10000
     idx = np.where(bmp, cps, 0)
@@ -240,9 +240,11 @@ def normalize(text: str) -> Tokens:
                            ends[word_idx].tolist(), strict=True):
             codes[i] = ord(_word_code(folded_text[s:e]))
     token_text = codes.astype("<u4").tobytes().decode("utf-32-le")
-    word_prefix = np.zeros(len(starts) + 1, dtype=np.int64)
+    # 32-bit offsets: files are limited far below 2^31 characters (max_file_size), and
+    # the per-token arrays are the bulk of a prepared document's memory.
+    word_prefix = np.zeros(len(starts) + 1, dtype=np.int32)
     np.cumsum(is_word, out=word_prefix[1:])
-    return Tokens(token_text, starts.astype(np.int64), ends.astype(np.int64), is_word, word_prefix)
+    return Tokens(token_text, starts.astype(np.int32), ends.astype(np.int32), is_word, word_prefix)
 
 
 def _resolve_context(cls: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

@@ -32,11 +32,11 @@ class Layer:
     """
 
     doc: int
-    start: npt.NDArray[np.int64]
-    end: npt.NDArray[np.int64]
-    kind: npt.NDArray[np.int64]
-    tok_start: npt.NDArray[np.int64]
-    tok_end: npt.NDArray[np.int64]
+    start: npt.NDArray[np.int32]
+    end: npt.NDArray[np.int32]
+    kind: npt.NDArray[np.int32]
+    tok_start: npt.NDArray[np.int32]
+    tok_end: npt.NDArray[np.int32]
 
     def __len__(self) -> int:
         return len(self.start)
@@ -73,7 +73,7 @@ class Prepared:
     """
 
     tokens: Tokens
-    nonspace: npt.NDArray[np.int64]
+    nonspace: npt.NDArray[np.int32]
     sentences: Layer
     clauses: Layer
 
@@ -94,11 +94,11 @@ class Prepared:
         return out
 
 
-def nonspace_prefix(text: str) -> npt.NDArray[np.int64]:
+def nonspace_prefix(text: str) -> npt.NDArray[np.int32]:
     """``out[i]`` = non-whitespace characters in ``text[:i]`` (length ``len(text) + 1``)."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     flags = ~np.isin(cps, _WHITESPACE)
-    out = np.zeros(len(text) + 1, dtype=np.int64)
+    out = np.zeros(len(text) + 1, dtype=np.int32)
     np.cumsum(flags, out=out[1:])
     return out
 

@@ -76,7 +76,7 @@ def segment(text: str, tokens: Tokens, doc: int = 0) -> list[Segment]:
 HEADING, SENTENCE, CLAUSE = 0, 1, 2
 
 
-def segment_arrays(text: str, tokens: Tokens) -> tuple[npt.NDArray[np.int64], ...]:
+def segment_arrays(text: str, tokens: Tokens) -> tuple[npt.NDArray[np.int32], ...]:
     """Segments as arrays ``(start, end, kind, tok_start, tok_end)`` in document order.
 
     ``kind`` is HEADING, SENTENCE or CLAUSE. Segments without tokens are left out.
@@ -88,15 +88,15 @@ def segment_arrays(text: str, tokens: Tokens) -> tuple[npt.NDArray[np.int64], ..
         if len(clauses) > 1:
             spans.extend((c_start, c_end, CLAUSE) for c_start, c_end in clauses)
     if not spans:
-        empty = np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int32)
         return empty, empty, empty, empty, empty
-    arr = np.array(spans, dtype=np.int64)
+    arr = np.array(spans, dtype=np.int32)
     tok_lo = np.searchsorted(tokens.starts, arr[:, 0])
     tok_hi = np.searchsorted(tokens.starts, arr[:, 1])
     keep = tok_lo < tok_hi  # only punctuation or symbols: nothing to match
     # A sentence without tokens takes its clauses with it (they have none either).
-    return (arr[keep, 0], arr[keep, 1], arr[keep, 2], tok_lo[keep].astype(np.int64),
-            tok_hi[keep].astype(np.int64))
+    return (arr[keep, 0], arr[keep, 1], arr[keep, 2], tok_lo[keep].astype(np.int32),
+            tok_hi[keep].astype(np.int32))
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

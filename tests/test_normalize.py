@@ -28,7 +28,7 @@ def check_offsets(text: str, t: Tokens) -> None:
     n = len(t.text)
     assert len(t.starts) == len(t.ends) == len(t.is_word) == n
     assert len(t.word_prefix) == n + 1
-    assert t.starts.dtype == np.int64 and t.ends.dtype == np.int64
+    assert t.starts.dtype == np.int32 and t.ends.dtype == np.int32  # compact offsets
     if n:
         assert t.starts[0] >= 0 and t.ends[-1] <= len(text)
         assert (t.starts < t.ends).all()

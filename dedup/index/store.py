@@ -2,7 +2,7 @@
 
 Reading (``candidates``, ``documents``, ``stats``) works while another process writes:
 the file is in WAL mode, so a reader sees the index as of the last finished transaction.
-Writing happens in transactions of whole documents (``insert``, ``delete``): a process
+Writing happens in transactions of whole documents (``insert``, ``remove``): a process
 killed half-way leaves the index as it was before the transaction.
 
 >>> import tempfile, pathlib
@@ -359,6 +359,8 @@ class CorpusIndex:
     def remove(self, docs: Collection[int]) -> int:
         """Remove documents (numbers from :meth:`find`) in one transaction; returns how
         many were there."""
+        if not docs:
+            return 0
         totals = dict.fromkeys(db.COUNTERS, 0)
         removed = 0
         with db.sqlite_errors(self.path):
