@@ -14,7 +14,7 @@ word is reported whole, punctuation included.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 
-from dedup.candidates import Forms
+from dedup.candidates import MAX_REPEAT, Forms
 from dedup.config import Resolved
 from dedup.engine import Engine, SerialEngine
 from dedup.model import Edit, Match
@@ -166,11 +166,15 @@ def fuzzy_seeds(
     cap = resolved.config.max_pair_docs
     out: defaultdict[tuple[int, int], list[Rect]] = defaultdict(list)
     doc_sets = [frozenset(d for d, _ in occ) for occ in forms.occurrences]
+    repeated = [len(occ) > MAX_REPEAT and max(Counter(d for d, _ in occ).values()) > MAX_REPEAT
+                for occ in forms.occurrences]
 
     def emit(f: int, g: int, core: tuple[int, int, int, int] | None) -> None:
         """Seeds for every occurrence pair of forms f and g (core: matched sub-ranges)."""
         if len(doc_sets[f] | doc_sets[g]) > cap:
             return  # corpus-wide boilerplate: labelled from phrases, not expanded to pairs
+        if repeated[f] or repeated[g]:
+            return  # said over and over in one document: no telling which copy went where
         for da, sa in forms.occurrences[f]:
             lay_a = prepared[da].sentences
             a_lo, a_hi = int(lay_a.tok_start[sa]), int(lay_a.tok_end[sa])
@@ -322,11 +326,36 @@ def align_pairs(
     *,
     engine: Engine | None = None,
 ) -> list[PairPassages]:
-    """Chain the seeds of every pair into passages; pairs without a passage are dropped."""
-    keys = sorted(set(fuzzy) | _promising(prepared, exact, resolved))
+    """Chain the seeds of every pair into passages; pairs without a passage are dropped.
+
+    Documents with the same text are one passage from end to end, without alignment.
+    """
+    identical = _identical_pairs(texts, resolved.config.max_pair_docs)
+    keys = sorted((set(fuzzy) | _promising(prepared, exact, resolved)) - set(identical))
     content = [Content.of(p.tokens, st) for p, st in zip(prepared, stock, strict=True)]
     ctx = _AlignContext(prepared, texts, exact, fuzzy, content, forms, resolved)
-    return (engine or SerialEngine()).map(_align_chunk, ctx, keys)
+    aligned: list[PairPassages] = (engine or SerialEngine()).map(_align_chunk, ctx, keys)
+    return sorted(aligned + list(identical.values()), key=lambda pp: (pp.a, pp.b))
+
+
+def _identical_pairs(texts: list[str], cap: int) -> dict[tuple[int, int], PairPassages]:
+    """Every pair of documents with the same (non-blank) text, in groups of at most
+    ``cap`` (more copies than that are common text, labelled corpus-wide)."""
+    groups: defaultdict[str, list[int]] = defaultdict(list)
+    for i, text in enumerate(texts):
+        if text.strip():
+            groups[text].append(i)
+    out: dict[tuple[int, int], PairPassages] = {}
+    for text, members in groups.items():
+        if not 2 <= len(members) <= cap:
+            continue
+        start = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
+        whole = Match(start, end, start, end, 1.0)
+        for x, a in enumerate(members):
+            for b in members[x + 1 :]:
+                out[(a, b)] = PairPassages(a, b, (whole,))
+    return out
 
 
 def _promising(prepared: list[Prepared], exact: dict[tuple[int, int], npt.NDArray[np.int64]],

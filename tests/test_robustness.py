@@ -616,10 +616,6 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base)
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
-@pytest.mark.xfail(strict=True, reason="BUG: the analysis grows by ~150 bytes per character when "
-                   "two documents share a long punctuation-free line (most of it at the peak "
-                   "of candidates.kgram_index): two copies of the 20 MB line of the hostile "
-                   "corpus take 3.4 GB, over the 2 GB the issue allows")
 def test_memory_per_character_of_a_shared_long_line() -> None:
     """Two copies of a 1M-character line without punctuation: the analysis may grow by at
     most 100 bytes per character, which keeps two copies of a 20 MB line under 2 GB."""
