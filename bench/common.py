@@ -134,9 +134,9 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
 
     Uses ``os.wait4`` for the kernel's peak RSS of the child (its largest single process,
     waited-for descendants included) so runs in one script do not mix their peaks. The
-    command runs in its own session; after ``timeout`` seconds, or once the tree's RSS
-    exceeds ``memory_limit`` bytes (to spare a shared machine), that session (and only
-    it) is sent SIGTERM.
+    command runs in its own session; after ``timeout`` seconds, or once the tree's PSS
+    (RSS where there is no PSS) exceeds ``memory_limit`` bytes (to spare a shared
+    machine), that session (and only it) is sent SIGTERM.
     """
     peak = [0, 0, 0]  # rss, pss, samples
     started = time.perf_counter()
@@ -163,10 +163,15 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
             pids = _tree(proc.pid)
             rss = sum(_rss(pid) for pid in pids)
             peak[0] = max(peak[0], rss)
+            pss = 0
             if peak[2] % PSS_EVERY == 0:
-                peak[1] = max(peak[1], sum(_pss(pid) for pid in pids))
+                pss = sum(_pss(pid) for pid in pids)
+                peak[1] = max(peak[1], pss)
             peak[2] += 1
-            if memory_limit is not None and rss > memory_limit:
+            # The limit is on PSS (memory really used: forked workers share pages), or
+            # on RSS where the kernel gives no PSS.
+            used = pss if peak[1] else rss
+            if memory_limit is not None and used > memory_limit:
                 stop(over_memory)
                 return
 

@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=None,
                         help="stop a run after this many seconds")
     parser.add_argument("--memory-limit", type=float, default=None,
-                        help="stop a run whose process tree holds more than this many GB")
+                        help="stop a run whose process tree uses more than this many GiB (PSS)")
     parser.add_argument("--keep", action="store_true", help="keep the scans' JSON output")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
