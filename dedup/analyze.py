@@ -77,6 +77,7 @@ def find_phrases(
     k = kg.k
     candidates: dict[str, frozenset[int]] = {}
     docsets: dict[int, frozenset[int]] = {}
+    seen: set[tuple[tuple[int, int], ...]] = set()
 
     def docs_of(group: int) -> frozenset[int]:
         fp = int(kg.group_fp[group])
@@ -107,22 +108,32 @@ def find_phrases(
         piece_start = np.r_[0, cut]
         piece_end = np.r_[cut, len(hits)]
         new_run = np.r_[True, apart[piece_start[1:] - 1]]
-        lo = last = -1
-        docs: frozenset[int] = frozenset()
-        for ps, pe, fresh in zip(piece_start.tolist(), piece_end.tolist(), new_run.tolist(),
-                                 strict=True):
-            first_pos, last_pos = int(hits[ps]), int(hits[pe - 1])
-            these = docs_of(int(groups[ps]))
-            if not fresh:
-                inter = docs & these
-                if len(inter) >= k_docs:
-                    docs, last = inter, last_pos
-                    continue
+        run_start = np.flatnonzero(new_run)
+        run_end = np.r_[run_start[1:], len(piece_start)]
+        for rs, re_ in zip(run_start.tolist(), run_end.tolist(), strict=True):
+            pieces = list(zip(piece_start[rs:re_].tolist(), piece_end[rs:re_].tolist(),
+                              strict=True))
+            # The same stock text seen in another document: same k-grams, same pieces,
+            # same candidates. Skipping it keeps this linear in the corpus, not quadratic.
+            key = tuple((int(groups[ps]), pe - ps) for ps, pe in pieces)
+            if key in seen:
+                continue
+            seen.add(key)
+            lo = last = -1
+            docs: frozenset[int] = frozenset()
+            for i, (ps, pe) in enumerate(pieces):
+                first_pos, last_pos = int(hits[ps]), int(hits[pe - 1])
+                these = docs_of(int(groups[ps]))
+                if i:
+                    inter = docs & these
+                    if len(inter) >= k_docs:
+                        docs, last = inter, last_pos
+                        continue
+                if lo >= 0:
+                    add(lo, last + k, docs)
+                lo, last, docs = first_pos, last_pos, these
             if lo >= 0:
                 add(lo, last + k, docs)
-            lo, last, docs = first_pos, last_pos, these
-        if lo >= 0:
-            add(lo, last + k, docs)
 
     verified: dict[str, tuple[int, ...]] = {}
     for norm, docs in candidates.items():
@@ -286,11 +297,14 @@ def common_text(prepared: list[Prepared], kg: KgramIndex, resolved: Resolved
             for run in np.split(np.arange(len(hits)), breaks):
                 positions = hits[run]
                 best = int(picked[run][int(np.argmax(df[picked[run]]))])
-                docs = kg.docs_of(int(kg.group[d][best])) - {d}
-                named = frozenset(sorted(docs)[:listed])
+                group = int(kg.group[d][best])
+                lo_g = int(kg.group_offsets[group])
+                first = kg.group_docs_sorted[lo_g : lo_g + listed + 1].tolist()
+                named = frozenset([x for x in first if x != d][:listed])
+                count = int(df[best]) - 1
                 start = int(tok.starts[positions[0]])
                 end = int(tok.ends[positions[-1] + kg.k - 1])
-                mine.append((start, end, named, len(docs)))
+                mine.append((start, end, named, count))
         out.append(mine)
     return out
 

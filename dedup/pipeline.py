@@ -53,6 +53,15 @@ def run(paths: Sequence[str], config: Config, *, progress: Progress | None = Non
     return result
 
 
+def _peak_mb() -> float | None:
+    """Peak resident memory of this process so far, in MiB (None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Unix
+        return None
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _prepare_chunk(context: None, chunk: Sequence[tuple[int, Document]]) -> list[Prepared]:
     return [prepare(doc, i) for i, doc in chunk]
 
@@ -94,6 +103,9 @@ def _analyze(
         nonlocal clock
         now = time.perf_counter()
         timings[stage] = round(now - clock, 3)
+        peak = _peak_mb()
+        if peak is not None:  # a high-water mark: which stage first needed the memory
+            timings[f"{stage}_peak_mb"] = peak
         clock = now
         if progress is not None:
             progress("analyse", stages.index(stage) + 1, len(stages))
