@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 
-from dedup.candidates import MAX_REPEAT, Forms
+from dedup.candidates import MAX_REPEAT, Forms, RunTable
 from dedup.config import Resolved
 from dedup.engine import Engine, SerialEngine
 from dedup.model import Edit, Match
@@ -318,7 +318,7 @@ def _align_chunk(ctx: _AlignContext, keys: Sequence[tuple[int, int]]) -> list[Pa
 def align_pairs(
     prepared: list[Prepared],
     texts: list[str],
-    exact: dict[tuple[int, int], npt.NDArray[np.int64]],
+    table: RunTable,
     fuzzy: dict[tuple[int, int], list[Rect]],
     stock: list[npt.NDArray[np.bool_]],
     forms: Forms,
@@ -331,7 +331,13 @@ def align_pairs(
     Documents with the same text are one passage from end to end, without alignment.
     """
     identical = _identical_pairs(texts, resolved.config.max_pair_docs)
-    keys = sorted((set(fuzzy) | _promising(prepared, exact, resolved)) - set(identical))
+    keys = sorted((set(fuzzy) | _promising(prepared, table, resolved)) - set(identical))
+    # The runs of every pair to align (also of pairs kept for their fuzzy seeds).
+    if keys and len(table):
+        width = max(int(table.b.max()), max(b for _, b in keys)) + 1
+        wanted = np.array([a * width + b for a, b in keys], dtype=np.int64)
+        table = table.select(np.isin(table.a * width + table.b, wanted))
+    exact = table.by_pair()
     content = [Content.of(p.tokens, st) for p, st in zip(prepared, stock, strict=True)]
     ctx = _AlignContext(prepared, texts, exact, fuzzy, content, forms, resolved)
     aligned: list[PairPassages] = (engine or SerialEngine()).map(_align_chunk, ctx, keys)
@@ -358,39 +364,30 @@ def _identical_pairs(texts: list[str], cap: int) -> dict[tuple[int, int], PairPa
     return out
 
 
-def _promising(prepared: list[Prepared], exact: dict[tuple[int, int], npt.NDArray[np.int64]],
+def _promising(prepared: list[Prepared], table: RunTable,
                resolved: Resolved) -> set[tuple[int, int]]:
-    """Pairs whose exact runs could make a passage: runs of ``min_passage`` tokens in all,
-    or a run covering most of a sentence on both sides (a short sentence reused).
+    """The pairs whose exact runs could make a passage: ``min_passage`` tokens of
+    runs that may chain (one after the other on both sides, within MAX_GAP), or a run
+    covering most of a sentence on both sides (a short sentence reused).
 
     Most pairs of a large corpus share only a chance run of a few characters ("加快建设现代化");
-    deciding that with arrays over all pairs at once keeps them out of the per-pair work.
+    deciding that with arrays over all runs at once keeps them out of the per-pair work.
     """
-    if not exact:
+    if len(table) == 0:
         return set()
-    keys = list(exact)
-    runs = np.concatenate([exact[k] for k in keys])
-    sizes = np.array([len(exact[k]) for k in keys], dtype=np.int64)
-    pair_of = np.repeat(np.arange(len(keys)), sizes)
-    a = np.array([k[0] for k in keys], dtype=np.int64)[pair_of]
-    b = np.array([k[1] for k in keys], dtype=np.int64)[pair_of]
-    # Runs one after the other on both sides (within MAX_GAP tokens) may chain: their
-    # lengths add up.
-    order = np.lexsort((runs[:, 0], pair_of))
-    runs, pair_of, a, b = runs[order], pair_of[order], a[order], b[order]
-    linked = np.zeros(len(runs), dtype=bool)
-    same = pair_of[1:] == pair_of[:-1]
-    gap_a = runs[1:, 0] - (runs[:-1, 0] + runs[:-1, 2])
-    gap_b = np.abs(runs[1:, 1] - (runs[:-1, 1] + runs[:-1, 2]))
-    linked[1:] = same & (gap_a <= MAX_GAP) & (gap_b <= MAX_GAP)
+    a, b, a_pos, b_pos, length = table.a, table.b, table.a_pos, table.b_pos, table.length
+    pair_start = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    pair_of = np.cumsum(pair_start) - 1
+    gap_a = a_pos[1:] - (a_pos[:-1] + length[:-1])
+    gap_b = np.abs(b_pos[1:] - (b_pos[:-1] + length[:-1]))
+    linked = np.r_[False, ~pair_start[1:] & (gap_a <= MAX_GAP) & (gap_b <= MAX_GAP)]
     chain = np.cumsum(~linked) - 1
-    chain_len = np.bincount(chain, weights=runs[:, 2])
+    chain_len = np.bincount(chain, weights=length)
     strong = chain_len[chain] >= resolved.min_passage
-    sentence_like = _covers_sentence(prepared, a, runs[:, 0], runs[:, 2]) & \
-        _covers_sentence(prepared, b, runs[:, 1], runs[:, 2])
-    keep = np.zeros(len(keys), dtype=bool)
-    keep[np.unique(pair_of[strong | sentence_like])] = True
-    return {k for k, ok in zip(keys, keep.tolist(), strict=True) if ok}
+    sentence_like = _covers_sentence(prepared, a, a_pos, length) & \
+        _covers_sentence(prepared, b, b_pos, length)
+    rows = np.flatnonzero(pair_start)[np.unique(pair_of[strong | sentence_like])]
+    return set(zip(a[rows].tolist(), b[rows].tolist(), strict=True))
 
 
 def _covers_sentence(prepared: list[Prepared], doc: npt.NDArray[np.int64],

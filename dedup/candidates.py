@@ -61,20 +61,60 @@ _COMMON_TOKEN_FLOOR = 5
 MAX_REPEAT = 3
 
 
+@dataclass(frozen=True, slots=True)
+class RunTable:
+    """Exact runs of every document pair, as parallel arrays sorted by ``(a, b, a_pos)``.
+
+    Row i: tokens ``[a_pos[i], a_pos[i] + length[i])`` of document ``a[i]`` equal tokens
+    ``[b_pos[i], ...)`` of document ``b[i]`` (``a < b``). Arrays rather than a dict of
+    small arrays: a large corpus has a chance run in most pairs.
+    """
+
+    a: I64
+    b: I64
+    a_pos: I64
+    b_pos: I64
+    length: I64
+
+    @classmethod
+    def empty(cls) -> RunTable:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none, none, none)
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def select(self, rows: npt.NDArray[np.bool_]) -> RunTable:
+        return RunTable(self.a[rows], self.b[rows], self.a_pos[rows], self.b_pos[rows],
+                        self.length[rows])
+
+    def by_pair(self) -> dict[tuple[int, int], I64]:
+        """``{(a, b): (n, 3) array of (a_pos, b_pos, length)}``."""
+        if len(self) == 0:
+            return {}
+        key = self.a * (int(self.b.max()) + 1) + self.b
+        start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        end = np.r_[start[1:], len(key)]
+        rows = np.stack([self.a_pos, self.b_pos, self.length], axis=1)
+        return {(int(self.a[s]), int(self.b[s])): rows[s:e]
+                for s, e in zip(start.tolist(), end.tolist(), strict=True)}
+
+
 @dataclass(slots=True)
 class KgramIndex:
     """Exact shared k-grams of a corpus.
 
-    ``runs[(a, b)]`` is an ``(n, 3)`` array of exact runs ``(a_pos, b_pos, length)`` in
-    token coordinates (``a < b``). Per document ``d``, ``pos[d]`` lists the token
-    positions whose k-gram was indexed (every position, or a winnowed subset on large
-    corpora, see ``window``), ``df[d][i]`` how many documents contain the k-gram at
-    ``pos[d][i]`` and ``group[d][i]`` which k-gram it is (equal ids, equal k-grams).
+    ``table`` holds the exact runs of all pairs (:class:`RunTable`); ``runs`` the same
+    as ``{(a, b): (n, 3) array of (a_pos, b_pos, length)}``. Per document ``d``,
+    ``pos[d]`` lists the token positions whose k-gram was indexed (every position, or a
+    winnowed subset on large corpora, see ``window``), ``df[d][i]`` how many documents
+    contain the k-gram at ``pos[d][i]`` and ``group[d][i]`` which k-gram it is (equal
+    ids, equal k-grams).
     Consecutive indexed positions are at most ``window`` tokens apart.
     """
 
     k: int
-    runs: dict[tuple[int, int], I64]
+    table: RunTable
     pos: list[I32]
     df: list[I32]
     group: list[I32]
@@ -84,6 +124,11 @@ class KgramIndex:
     #: (equal sets, equal fingerprints; different sets collide with probability 2^-64).
     group_fp: npt.NDArray[np.uint64] = field(repr=False)
     window: int = 1
+
+    @property
+    def runs(self) -> dict[tuple[int, int], I64]:
+        """The exact runs by document pair (built on demand; see ``table``)."""
+        return self.table.by_pair()
 
     def docs_of(self, group: int) -> frozenset[int]:
         """The documents containing k-gram ``group``."""
@@ -124,7 +169,7 @@ def kgram_index(prepared: list[Prepared], resolved: Resolved) -> KgramIndex:
     n = int(lengths.sum())
     if n == 0:
         none32 = np.zeros(0, dtype=np.int32)
-        return KgramIndex(k, {}, positions, [none32 for _ in prepared],
+        return KgramIndex(k, RunTable.empty(), positions, [none32 for _ in prepared],
                           [none32 for _ in prepared], none32, np.zeros(1, dtype=np.int64),
                           np.zeros(0, dtype=np.uint64), window)
     h_all = np.concatenate(hashes)
@@ -169,25 +214,25 @@ def kgram_index(prepared: list[Prepared], resolved: Resolved) -> KgramIndex:
     # seeds under spurious ones.
     block_size = np.diff(np.r_[doc_rows, n])
     max_repeat = np.maximum.reduceat(block_size, group_offsets[:-1])
-    runs = _pair_runs(d, p, gid, gend, df_group, max_repeat, k, cap, window)
+    table = _pair_runs(d, p, gid, gend, df_group, max_repeat, k, cap, window)
     mixed = fmix64((group_docs_sorted.astype(np.uint64) + np.uint64(1))
                    * np.uint64(0x9E3779B97F4A7C15))
     group_fp = np.add.reduceat(mixed, group_offsets[:-1]) if len(mixed) else mixed
-    return KgramIndex(k, runs, positions, df, group, group_docs_sorted, group_offsets,
+    return KgramIndex(k, table, positions, df, group, group_docs_sorted, group_offsets,
                       group_fp.astype(np.uint64), window)
 
 
 def _pair_runs(
     d: I32, p: I32, gid: I32, gend: I64, df_group: I32, max_repeat: I64, k: int, cap: int,
     window: int,
-) -> dict[tuple[int, int], I64]:
+) -> RunTable:
     """Exact runs per document pair from k-gram groups shared by 2..cap documents and
     repeated at most MAX_REPEAT times in each. Indexed k-grams on one diagonal at most
     ``window`` positions apart belong to one run."""
     selected = (df_group >= 2) & (df_group <= cap) & (max_repeat <= MAX_REPEAT)
     idx = np.flatnonzero(selected[gid])
     if len(idx) == 0:
-        return {}
+        return RunTable.empty()
     # Every element pairs with the later elements of its group (rows are sorted by doc).
     counts = gend[gid[idx]] - idx - 1
     total = int(counts.sum())
@@ -206,17 +251,12 @@ def _pair_runs(
     cont = same & (pa[1:] - pa[:-1] <= window)
     run_start = np.flatnonzero(np.r_[True, ~cont])
     run_last = np.r_[run_start[1:], len(pa)] - 1
-    run_len = (pa[run_last] - pa[run_start]).astype(np.int64) + k
-    rda, rdb = da[run_start].astype(np.int64), db[run_start].astype(np.int64)
-    rows = np.stack([pa[run_start].astype(np.int64), pb[run_start].astype(np.int64), run_len],
-                    axis=1)
-    pair_key = rda * (int(rdb.max()) + 1) + rdb
-    pair_start = np.flatnonzero(np.r_[True, pair_key[1:] != pair_key[:-1]])
-    pair_end = np.r_[pair_start[1:], len(pair_key)]
-    return {
-        (int(rda[s]), int(rdb[s])): rows[s:e]
-        for s, e in zip(pair_start.tolist(), pair_end.tolist(), strict=True)
-    }
+    table = RunTable(da[run_start].astype(np.int64), db[run_start].astype(np.int64),
+                     pa[run_start].astype(np.int64), pb[run_start].astype(np.int64),
+                     (pa[run_last] - pa[run_start]).astype(np.int64) + k)
+    # Sorted by (a, b, a_pos): runs of a pair in reading order.
+    order = np.lexsort((table.a_pos, table.b, table.a))
+    return table.select(order)  # type: ignore[arg-type]  # an index array selects too
 
 
 @dataclass(slots=True)

@@ -23,7 +23,7 @@ from dedup.analyze import (
     pair_figures,
     stock_tokens,
 )
-from dedup.candidates import Forms, build_forms, kgram_index, lsh_candidates
+from dedup.candidates import Forms, RunTable, build_forms, kgram_index, lsh_candidates
 from dedup.config import Config
 from dedup.engine import Engine, open_engine
 from dedup.errors import NoInputError
@@ -116,7 +116,7 @@ def _analyze(
     kg = kgram_index(prepared, resolved)
     forms = build_forms(prepared, resolved)
     candidates = lsh_candidates(forms, resolved)
-    runs = kg.runs
+    runs = kg.table
     focused = None if focus is None else set(focus)
     if focused is not None:
         candidates, runs = _focused(focused, forms, candidates, runs)
@@ -147,15 +147,15 @@ def _analyze(
 
 
 def _focused(
-    focus: set[int], forms: Forms, candidates: npt.NDArray[np.int64],
-    runs: dict[tuple[int, int], npt.NDArray[np.int64]],
-) -> tuple[npt.NDArray[np.int64], dict[tuple[int, int], npt.NDArray[np.int64]]]:
+    focus: set[int], forms: Forms, candidates: npt.NDArray[np.int64], runs: RunTable,
+) -> tuple[npt.NDArray[np.int64], RunTable]:
     """Form pairs and exact runs that concern at least one focus document."""
     in_focus = np.array([any(d in focus for d, _ in occ) for occ in forms.occurrences],
                         dtype=bool)
     if len(candidates):
         candidates = candidates[in_focus[candidates[:, 0]] | in_focus[candidates[:, 1]]]
-    return candidates, {pair: r for pair, r in runs.items() if not focus.isdisjoint(pair)}
+    wanted = np.array(sorted(focus), dtype=np.int64)
+    return candidates, runs.select(np.isin(runs.a, wanted) | np.isin(runs.b, wanted))
 
 
 def compare(path_a: str, path_b: str, config: Config, *,

@@ -192,6 +192,8 @@ _UTF = st.text(st.characters(exclude_categories=("Cs",)), min_size=1)
 @given(_UTF)
 def test_any_text_round_trips_through_utf8_and_utf16_bom(text: str) -> None:
     for codec, name in (("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16")):
+        if codec == "utf-16" and text.startswith("\x00"):
+            continue  # FF FE 00 00 is the UTF-32 BOM: genuinely ambiguous, read as UTF-32
         try:
             decoded = decode_text(text.encode(codec))
         except Unreadable as exc:
