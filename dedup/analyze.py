@@ -206,19 +206,23 @@ def _phrase(norm: str, docs: tuple[int, ...], prepared: list[Prepared], texts: l
         while pos >= 0:
             start = int(tok.starts[pos])
             end = int(tok.ends[pos + len(norm) - 1])
-            text = texts[d]
-            while end < len(text) and text[end] in _CLOSERS:
-                end += 1
-            # A phrase that ends a sentence takes the sentence's full stop with it.
-            if end < len(text) and text[end] in _TERMINATORS:
-                end += 1
-                while end < len(text) and text[end] in _CLOSERS:
-                    end += 1
-            occurrences.append(PhraseOccurrence(d, start, end))
+            occurrences.append(PhraseOccurrence(d, start, _with_full_stop(texts[d], end)))
             pos = tok.text.find(norm, pos + len(norm))
     first = occurrences[0]
     return Phrase(_display(prepared[first.doc].tokens, texts[first.doc], first), norm, docs,
                   len(occurrences), tuple(occurrences))
+
+
+def _with_full_stop(text: str, end: int) -> int:
+    """``end`` moved past closing quotes and, when the text ends a sentence there, past
+    its full stop: a stock sentence is boilerplate to the last character."""
+    while end < len(text) and text[end] in _CLOSERS:
+        end += 1
+    if end < len(text) and text[end] in _TERMINATORS:
+        end += 1
+        while end < len(text) and text[end] in _CLOSERS:
+            end += 1
+    return end
 
 
 def _display(tok: Tokens, text: str, occ: PhraseOccurrence) -> str:
@@ -273,8 +277,8 @@ def pair_figures(passages: list[PairPassages], prepared: list[Prepared]) -> list
 Interval = tuple[int, int, frozenset[int], int]
 
 
-def common_text(prepared: list[Prepared], kg: KgramIndex, resolved: Resolved
-                ) -> list[list[Interval]]:
+def common_text(prepared: list[Prepared], texts: list[str], kg: KgramIndex,
+                resolved: Resolved) -> list[list[Interval]]:
     """Text found in more documents than ``max_pair_docs``, labelled corpus-wide.
 
     Such text never forms document pairs (see MAX_PAIR_DOCS); its k-grams' posting lists
@@ -303,7 +307,7 @@ def common_text(prepared: list[Prepared], kg: KgramIndex, resolved: Resolved
                 named = frozenset([x for x in first if x != d][:listed])
                 count = int(df[best]) - 1
                 start = int(tok.starts[positions[0]])
-                end = int(tok.ends[positions[-1] + kg.k - 1])
+                end = _with_full_stop(texts[d], int(tok.ends[positions[-1] + kg.k - 1]))
                 mine.append((start, end, named, count))
         out.append(mine)
     return out
@@ -330,7 +334,11 @@ def label_documents(
             intervals[pp.a].append((m.a_start, m.a_end, frozenset((pp.b,)), 1))
             intervals[pp.b].append((m.b_start, m.b_end, frozenset((pp.a,)), 1))
     listed = resolved.config.max_span_sources
-    for ph in phrases:
+    # Stock phrases are found in at least boilerplate_docs documents; when that is more
+    # than max_pair_docs, the corpus-wide common text already covers every one of them.
+    labelled_by_phrases = phrases if resolved.boilerplate_docs <= resolved.config.max_pair_docs \
+        else []
+    for ph in labelled_by_phrases:
         # Name at most `listed` sources per phrase; the count stays exact.
         named = ph.documents[: listed + 1]
         for occ in ph.occurrences:

@@ -21,7 +21,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHashLSH
 
 from dedup.config import Resolved
 from dedup.prepare import Prepared
@@ -375,6 +374,8 @@ def _function_tokens(texts: list[str]) -> dict[int, None]:
 @lru_cache(maxsize=16)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) that datasketch's MinHashLSH picks for this threshold."""
+    from datasketch import MinHashLSH  # see sketch._permutations
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return int(lsh.b), int(lsh.r)
 

@@ -130,7 +130,7 @@ def _analyze(
                            engine=engine)
     lap("align")
     phrases = find_phrases(prepared, texts, kg, resolved)
-    common = common_text(prepared, kg, resolved)
+    common = common_text(prepared, texts, kg, resolved)
     reports = label_documents(docs, prepared, passages, phrases, common, resolved, engine)
     pairs = pair_figures(passages, prepared)
     lap("analyze")

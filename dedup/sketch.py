@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
 
 __all__ = [
     "MinHasher", "code_points", "distinct", "distinct_counts", "fmix64", "kgram_hashes",
@@ -123,6 +122,10 @@ def shingle_hashes(tokens: str, n: int) -> U32:
 
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
+    # Imported here: datasketch pulls in scipy (half a second) and most commands that
+    # import this module never hash a sentence.
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
     return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
 
