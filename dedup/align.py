@@ -47,6 +47,12 @@ GAP_SIMILARITY = 0.4
 #: sentence garbled by translation or word substitution keeps a third of its content
 #: words, an unrelated sentence of the same genre about a tenth.
 GAP_SHINGLES = 0.3
+#: A sentence with more LSH candidates than HOT_DEGREE x max_pair_docs is probed with
+#: PROBES x max_pair_docs of them first: a template repeated across the corpus with a
+#: new place name each time has hundreds, and a few verified ones already show it is
+#: common phrasing.
+HOT_DEGREE = 4
+PROBES = 3
 #: Whole sentences lighter than ``min_passage`` (headings, short sentences moved alone)
 #: count as reuse when ``min_sentence`` weight aligns and the similarity is this high.
 WHOLE_SENTENCE_SCORE = 0.8
@@ -197,20 +203,43 @@ def fuzzy_seeds(
             emit(f, f, None)
     todo = [(f, g) for f, g in candidates.tolist()
             if not (len(doc_sets[f]) == 1 and doc_sets[f] == doc_sets[g])]
-    verdicts = (engine or SerialEngine()).map(_verify_chunk, (forms, threshold), todo)
-    verified = [(f, g, v) for (f, g), v in zip(todo, verdicts, strict=True) if v is not None]
+    run = engine or SerialEngine()
     # A sentence with near-copies in more than `cap` documents (one template, another
     # place name in each) is common phrasing: no pairs from it (its exact k-grams label
-    # it corpus-wide).
-    reach: defaultdict[int, set[int]] = defaultdict(set)
-    for f, g, _ in verified:
-        reach[f] |= doc_sets[g]
-        reach[g] |= doc_sets[f]
-    common = {f for f, docs in reach.items() if len(docs | doc_sets[f]) > cap}
+    # it corpus-wide). A sentence with very many candidates is first probed with a few
+    # of them; when the probes already make it common, the rest need no verifying.
+    degree = Counter(f for pair in todo for f in pair)
+    hot = {f for f, n in degree.items() if n > HOT_DEGREE * cap}
+    probes: list[tuple[int, int]] = []
+    probed: Counter[int] = Counter()
+    for f, g in todo:
+        if (f in hot and probed[f] < PROBES * cap) or (g in hot and probed[g] < PROBES * cap):
+            probes.append((f, g))
+            probed[f] += 1
+            probed[g] += 1
+    verdicts = run.map(_verify_chunk, (forms, threshold), probes)
+    verified = [(f, g, v) for (f, g), v in zip(probes, verdicts, strict=True) if v is not None]
+    common = _common_forms(verified, doc_sets, cap) & hot
+    done = set(probes)
+    rest = [(f, g) for f, g in todo
+            if (f, g) not in done and f not in common and g not in common]
+    verdicts = run.map(_verify_chunk, (forms, threshold), rest)
+    verified += [(f, g, v) for (f, g), v in zip(rest, verdicts, strict=True) if v is not None]
+    common |= _common_forms(verified, doc_sets, cap)
     for f, g, verdict in verified:
         if f not in common and g not in common:
             emit(f, g, verdict)
     return dict(out)
+
+
+def _common_forms(verified: list[tuple[int, int, tuple[int, int, int, int]]],
+                  doc_sets: list[frozenset[int]], cap: int) -> set[int]:
+    """Forms whose verified near-copies reach more than ``cap`` documents."""
+    reach: defaultdict[int, set[int]] = defaultdict(set)
+    for f, g, _ in verified:
+        reach[f] |= doc_sets[g]
+        reach[g] |= doc_sets[f]
+    return {f for f, docs in reach.items() if len(docs | doc_sets[f]) > cap}
 
 
 @dataclass(slots=True)
