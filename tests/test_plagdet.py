@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.config import Config
+from dedup.eval import pan
 from dedup.eval.pan import (
     PanCorpus,
     PanCorpusError,
@@ -406,7 +407,15 @@ def test_corpora_dir_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("DEDUP_CORPORA", str(tmp_path))
     assert default_pan_dir() == tmp_path / "pan13-mini"
     monkeypatch.delenv("DEDUP_CORPORA")
-    assert default_corpora_dir() == Path(__file__).resolve().parents[2] / "shared" / "corpora"
+    # Found next to the folder dedup runs from (an installed, not editable, dedup)...
+    (tmp_path / "shared" / "corpora").mkdir(parents=True)
+    (tmp_path / "repo").mkdir()
+    monkeypatch.chdir(tmp_path / "repo")
+    found = default_corpora_dir()
+    # ... unless the checkout holding this dedup has one.
+    beside_package = Path(pan.__file__).resolve().parents[3] / "shared" / "corpora"
+    assert found == (beside_package if beside_package.is_dir() else
+                     tmp_path / "shared" / "corpora")
 
 
 def test_run_corpus_with_a_fake_scanner(corpus: PanCorpus, tmp_path: Path) -> None:

@@ -201,11 +201,17 @@ class PanReport:
 
 
 def default_corpora_dir() -> Path:
-    """``$DEDUP_CORPORA``, else ``<repo>/../shared/corpora`` (next to the checkout)."""
+    """``$DEDUP_CORPORA``, else ``../shared/corpora`` next to the checkout.
+
+    The checkout is found from this file (an editable install) or, when dedup was
+    installed into a virtual environment, from the current folder (run from the checkout).
+    """
     env = os.environ.get(CORPORA_ENV)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "corpora"
+    candidates = [Path(__file__).resolve().parents[3] / "shared" / "corpora",
+                  Path.cwd().resolve().parent / "shared" / "corpora"]
+    return next((c for c in candidates if c.is_dir()), candidates[-1])
 
 
 def default_pan_dir() -> Path:
