@@ -164,13 +164,22 @@ def _mb(b: int) -> str:
     return f"{b / 2**20:,.0f}"
 
 
+PEAK = "_peak_mb"
+
+
+def _peak(r: Row) -> str:
+    """dedup's own high-water mark after each stage (its main process), as ``a/b/c/d``."""
+    peaks = [f"{v:,.0f}" for k, v in r.stages.items() if k.endswith(PEAK)]
+    return "/".join(peaks) or "-"
+
+
 def table(rows: list[Row], *, markdown: bool = False) -> str:
     """The results as a fixed-width (or Markdown) table."""
     stages: list[str] = []
     for r in rows:
-        stages += [s for s in r.stages if s not in stages]
+        stages += [s for s in r.stages if s not in stages and not s.endswith(PEAK)]
     head = ["tool", "docs", "MB", "wall s", "docs/s", "MB/s", "RSS tree MiB", "PSS tree MiB",
-            "max proc MiB", *[f"{s} s" for s in stages], "pairs", "recall",
+            "max proc MiB", *[f"{s} s" for s in stages], "stage peaks MiB", "pairs", "recall",
             "family", "near-dup", "lifted", "extra stock", "extra other", "load", "note"]
     lines = []
     for r in rows:
@@ -186,6 +195,7 @@ def table(rows: list[Row], *, markdown: bool = False) -> str:
             f"{r.docs_per_s:,.1f}", f"{r.mb_per_s:.2f}", _mb(r.peak_rss_tree),
             _mb(r.peak_pss_tree) if r.peak_pss_tree else "-", _mb(r.maxrss_single),
             *[f"{r.stages[s]:,.1f}" if s in r.stages else "-" for s in stages],
+            _peak(r),
             f"{r.pairs:,}" if sc else "-", f"{sc['recall']:.3f}" if sc else "-",
             k("family"), k("near_duplicate"), k("lifted"),
             f"{sc['stock_only']:,}" if sc else "-", f"{sc['other']:,}" if sc else "-",
@@ -203,7 +213,7 @@ def exponents(rows: list[Row], tool: str = "dedup") -> dict[str, float | None]:
     """Growth exponents of a tool's wall time and of each of its stages."""
     ok = [r for r in rows if r.tool == tool and r.returncode in (0, 1) and not r.note]
     out = {"wall": growth_exponent([(r.n, r.wall) for r in ok])}
-    for stage in {s for r in ok for s in r.stages}:
+    for stage in {s for r in ok for s in r.stages if not s.endswith(PEAK)}:
         out[stage] = growth_exponent([(r.n, r.stages[stage]) for r in ok if stage in r.stages])
     return out
 
