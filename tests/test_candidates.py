@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from dedup.candidates import (
     MAX_REPEAT,
     MIN_FUZZY_WEIGHT,
+    _order_by,
+    _stable_order,
     build_forms,
     kgram_index,
     lsh_candidates,
@@ -185,6 +187,28 @@ def test_runs_agree_with_brute_force(texts: list[str]) -> None:
     expected = brute_force_runs(tokens, 3)
     got = {key: {tuple(r) for r in rows.tolist()} for key, rows in kg.runs.items()}
     assert got == {key: v for key, v in expected.items() if v}
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=300), st.integers(0, 63))
+def test_stable_order_is_a_stable_argsort(values: list[int], shift: int) -> None:
+    """Also when many different hashes agree on their top bits (the re-sorted runs)."""
+    h = np.array([v >> shift << shift | (v & 0b11) for v in values], dtype=np.uint64)
+    order, sorted_h = _stable_order(h)
+    expected = np.argsort(h, kind="stable")
+    assert order.tolist() == expected.tolist()
+    assert sorted_h.tolist() == h[expected].tolist()
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 2**20), st.integers(0, 3)),
+                unique=True, max_size=60),
+       st.booleans())
+def test_order_by_packs_or_lexsorts_alike(rows: list[tuple[int, int, int]], wide: bool) -> None:
+    cols = [np.array([r[i] for r in rows], dtype=np.int64) for i in range(3)]
+    widths = (3, 60 if wide else 21, 2)  # 65 bits: lexsort; 26 bits: one packed key
+    order = _order_by(*zip(cols, widths, strict=True))
+    assert [rows[i] for i in order] == sorted(rows)
 
 
 # --- forms and LSH ------------------------------------------------------------------------
