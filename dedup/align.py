@@ -65,6 +65,7 @@ GRAZE = 4
 SNAP_SHARE = 0.25
 
 Rect = tuple[int, int, int, int]  # a_lo, a_hi, b_lo, b_hi in token coordinates
+Gap = tuple[tuple[int, int], tuple[int, int]]  # token ranges between two rectangles: a, b
 
 
 def similarity(a: str, b: str) -> float:
@@ -447,8 +448,9 @@ def _gap(c: _Cluster, s: _Cluster, side: int) -> tuple[int, int]:
     return 0, 0
 
 
-def _gap_ok(pa: Prepared, pb: Prepared, c: _Cluster, s: _Cluster, forms: Forms) -> bool:
-    """Whether seed ``s`` may join cluster ``c``.
+def _gap_ok(pa: Prepared, pb: Prepared, gap: Gap, forms: Forms) -> bool:
+    """Whether a seed may join a cluster across ``gap``: the token ranges between them
+    on side a and side b.
 
     Small gaps are bridged (a few characters or words edited). A gap holding a whole
     sentence of its own is a sentence added, dropped or replaced, and is bridged only
@@ -457,7 +459,7 @@ def _gap_ok(pa: Prepared, pb: Prepared, c: _Cluster, s: _Cluster, forms: Forms) 
     similar: words replaced, shuffled or deleted inside reused sentences.
     """
     ta, tb = pa.tokens, pb.tokens
-    ga, gb = _gap(c, s, 0), _gap(c, s, 1)
+    ga, gb = gap
     wa, wb = ta.weight(*ga), tb.weight(*gb)
     if wa > MAX_GAP or wb > MAX_GAP:
         return False
@@ -484,6 +486,15 @@ def _gap_ok(pa: Prepared, pb: Prepared, c: _Cluster, s: _Cluster, forms: Forms) 
 def _chain(pa: Prepared, pb: Prepared, seeds: Iterable[Rect], forms: Forms) -> list[_Cluster]:
     """Single-linkage chaining of seeds; repeated until no two clusters can merge."""
     clusters = [_Cluster(r[0], r[1], r[2], r[3], [r]) for r in sorted(set(seeds))]
+    verdicts: dict[Gap, bool] = {}  # the same gaps come back on every pass
+
+    def gap_ok(c: _Cluster, s: _Cluster) -> bool:
+        gap = (_gap(c, s, 0), _gap(c, s, 1))
+        ok = verdicts.get(gap)
+        if ok is None:
+            ok = verdicts[gap] = _gap_ok(pa, pb, gap, forms)
+        return ok
+
     while True:
         clusters.sort(key=lambda c: (c.a_lo, c.b_lo))
         merged: list[_Cluster] = []
@@ -495,7 +506,7 @@ def _chain(pa: Prepared, pb: Prepared, seeds: Iterable[Rect], forms: Forms) -> l
             open_ = [c for c in open_ if c.a_hi + MAX_GAP >= s.a_lo]
             target = next(
                 (c for c in reversed(open_)
-                 if _near(c, s) and not _between(c, s, open_) and _gap_ok(pa, pb, c, s, forms)),
+                 if _near(c, s) and not _between(c, s, open_) and gap_ok(c, s)),
                 None,
             )
             if target is None:
@@ -722,15 +733,18 @@ def _edits(ta: Tokens, tb: Tokens, text_a: str, text_b: str, a_lo: int, b_lo: in
         p = int(tok.ends[base + i - 1]) if base + i > 0 and i > 0 else lo_text
         return p, p
 
+    # Equal tokens can still differ in the text: figures (folded to FIGURE) and words
+    # (stemmed). Only those positions of sa are looked at.
+    codes = np.frombuffer(sa.encode("utf-32-le"), dtype=np.uint32)
+    telling = np.flatnonzero((codes == ord(FIGURE)) | ta.is_word[a_lo : a_lo + len(sa)])
     out: list[Edit] = []
     for op in Levenshtein.opcodes(sa, sb):
         i1, i2, j1, j2 = op.src_start, op.src_end, op.dest_start, op.dest_end
         if op.tag == "equal":
-            for k in range(i2 - i1):
-                ca = sa[i1 + k]
-                if ca != FIGURE and not ta.is_word[a_lo + i1 + k]:
-                    continue
-                x0, x1 = int(ta.starts[a_lo + i1 + k]), int(ta.ends[a_lo + i1 + k])
+            first, last = np.searchsorted(telling, (i1, i2))
+            for i in telling[first:last].tolist():
+                k = i - i1
+                x0, x1 = int(ta.starts[a_lo + i]), int(ta.ends[a_lo + i])
                 y0, y1 = int(tb.starts[b_lo + j1 + k]), int(tb.ends[b_lo + j1 + k])
                 if text_a[x0:x1].casefold() != text_b[y0:y1].casefold():
                     out.append(Edit("replace", x0, x1, y0, y1))

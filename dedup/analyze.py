@@ -298,17 +298,19 @@ def common_text(prepared: list[Prepared], texts: list[str], kg: KgramIndex,
             hits = kg.pos[d][picked].astype(np.int64)
             common = df[picked] >= k_docs
             breaks = np.flatnonzero((np.diff(hits) > kg.window) | (common[1:] != common[:-1])) + 1
-            for run in np.split(np.arange(len(hits)), breaks):
-                positions = hits[run]
-                best = int(picked[run][int(np.argmax(df[picked[run]]))])
-                group = int(kg.group[d][best])
-                lo_g = int(kg.group_offsets[group])
-                first = kg.group_docs_sorted[lo_g : lo_g + listed + 1].tolist()
+            first_row, last_row = np.r_[0, breaks], np.r_[breaks, len(hits)] - 1
+            # The k-gram with the largest count in each run (the first one on ties).
+            counts = df[picked]
+            run_of = np.repeat(np.arange(len(first_row)), last_row - first_row + 1)
+            at_max = np.flatnonzero(counts == np.maximum.reduceat(counts, first_row)[run_of])
+            best = picked[at_max[np.r_[True, run_of[at_max][1:] != run_of[at_max][:-1]]]]
+            lo_g = kg.group_offsets[kg.group[d][best]]
+            starts = tok.starts[hits[first_row]].tolist()
+            ends = tok.ends[hits[last_row] + kg.k - 1].tolist()
+            for start, end, b, lo in zip(starts, ends, best.tolist(), lo_g.tolist(), strict=True):
+                first = kg.group_docs_sorted[lo : lo + listed + 1].tolist()
                 named = frozenset([x for x in first if x != d][:listed])
-                count = int(df[best]) - 1
-                start = int(tok.starts[positions[0]])
-                end = _with_full_stop(texts[d], int(tok.ends[positions[-1] + kg.k - 1]))
-                mine.append((start, end, named, count))
+                mine.append((start, _with_full_stop(texts[d], end), named, int(df[b]) - 1))
         out.append(mine)
     return out
 
