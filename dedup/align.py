@@ -96,18 +96,19 @@ def _core(a: str, b: str) -> tuple[tuple[int, int, int, int], int]:
     best_score = -1.0
     score = 0.0
     matched = 0
+    words = token_weight(a) > len(a)
     start: tuple[int, int] | None = None
-    for op in Indel.opcodes(a, b):
-        if op.tag == "equal":
+    for tag, i1, i2, j1, j2 in Indel.opcodes(a, b).as_list():
+        if tag == "equal":
             if start is None or score <= 0:
-                start, score = (op.src_start, op.dest_start), 0.0
-            score += op.src_end - op.src_start
-            matched += token_weight(a[op.src_start : op.src_end])
+                start, score = (i1, j1), 0.0
+            score += i2 - i1
+            matched += token_weight(a[i1:i2]) if words else i2 - i1
             if score > best_score:
                 best_score = score
-                best = (start[0], op.src_end, start[1], op.dest_end)
+                best = (start[0], i2, start[1], j2)
         else:
-            score -= 0.5 * ((op.src_end - op.src_start) + (op.dest_end - op.dest_start))
+            score -= 0.5 * ((i2 - i1) + (j2 - j1))
     return best, matched
 
 
@@ -139,14 +140,20 @@ def verify(a: str, b: str, shingles_a: npt.NDArray[np.uint32], shingles_b: npt.N
     >>> verify(a, b, none, none, threshold=0.6)
     (0, 12, 2, 14)
     """
-    core, matched = _core(a, b)
-    if matched >= MIN_SEED_MATCH:
-        if similarity(a, b) >= threshold:
-            return core
-        ca, cb = a[core[0] : core[1]], b[core[2] : core[3]]
-        shorter = min(len(a), len(b))
-        if min(len(ca), len(cb)) >= CORE_COVERAGE * shorter and similarity(ca, cb) >= threshold:
-            return core
+    shorter = min(len(a), len(b))
+    # Both alignment tests need a common subsequence this long (a cheap bound, so most
+    # chance LSH candidates skip the alignment): MIN_SEED_MATCH of matched weight (a
+    # word weighs 2), and threshold x CORE_COVERAGE of the shorter segment.
+    floor = max(MIN_SEED_MATCH - (token_weight(a) - len(a)), threshold * CORE_COVERAGE * shorter)
+    if LCSseq.similarity(a, b) >= floor - 1e-9:
+        core, matched = _core(a, b)
+        if matched >= MIN_SEED_MATCH:
+            if similarity(a, b) >= threshold:
+                return core
+            ca, cb = a[core[0] : core[1]], b[core[2] : core[3]]
+            if min(len(ca), len(cb)) >= CORE_COVERAGE * shorter and \
+                    similarity(ca, cb) >= threshold:
+                return core
     if min(len(a), len(b)) >= BAG_LENGTH_RATIO * max(len(a), len(b)) and \
             _dice(shingles_a, shingles_b) >= threshold:
         return (0, len(a), 0, len(b))

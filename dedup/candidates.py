@@ -340,7 +340,7 @@ class Forms:
     def content_shingles(self, tokens: str) -> npt.NDArray[np.uint32]:
         """The shingle set of any token string, without the common shingles."""
         h = shingle_hashes(tokens, self.n)
-        return h[~np.isin(h, self.common, assume_unique=True)] if len(self.common) else h
+        return h[~_member(h, self.common)] if len(self.common) else h
 
 
 def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
@@ -378,11 +378,26 @@ def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
     shingle = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     uniq, counts = distinct_counts(shingle)
     limit = max(_COMMON_SHINGLE_FLOOR, _COMMON_SHINGLE_SHARE * len(texts))
-    keep = ~np.isin(shingle, uniq[counts > limit])
+    keep = ~_member(shingle, uniq[counts > limit])
     bounds = np.searchsorted(form_of, np.arange(len(texts) + 1))
     shingles = [shingle[lo:hi][keep[lo:hi]] for lo, hi in itertools.pairwise(bounds.tolist())]
     return Forms(texts, occurrences, shingles, n, uniq[counts > limit],
                  _function_tokens(texts))
+
+
+def _member(values: npt.NDArray[Any], sorted_set: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """``np.isin(values, sorted_set)`` for a sorted set: one binary search per value.
+    (``np.isin`` sorts values and set together: ten times slower on 30 million shingles.)
+
+    >>> _member(np.array([5, 1, 7, 9]), np.array([1, 7])).tolist()
+    [False, True, True, False]
+    """
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values)
+    at[at == len(sorted_set)] = 0
+    found: npt.NDArray[np.bool_] = sorted_set[at] == values
+    return found
 
 
 #: Joins form texts for vectorised hashing; never a token (a C0 control character).
@@ -477,8 +492,7 @@ def _bucket_pairs(key: npt.NDArray[np.uint64], ids: I64, window: int) -> npt.NDA
     gives every member more verified neighbours than ``max_pair_docs``, which is what
     marks it as common phrasing, without the quadratic number of pairs.
     """
-    order = np.argsort(key, kind="stable")
-    key_sorted = key[order]
+    order, key_sorted = _stable_order(key)
     out: list[npt.NDArray[np.int64]] = []
     for j in range(1, min(window, len(key_sorted) - 1) + 1):
         same = np.flatnonzero(key_sorted[j:] == key_sorted[:-j])
