@@ -98,8 +98,9 @@ def _core(a: str, b: str) -> tuple[tuple[int, int, int, int], int]:
     matched = 0
     words = token_weight(a) > len(a)
     start: tuple[int, int] | None = None
-    for tag, i1, i2, j1, j2 in Indel.opcodes(a, b).as_list():
-        if tag == "equal":
+    for op in Indel.opcodes(a, b):
+        i1, i2, j1, j2 = op.src_start, op.src_end, op.dest_start, op.dest_end
+        if op.tag == "equal":
             if start is None or score <= 0:
                 start, score = (i1, j1), 0.0
             score += i2 - i1
