@@ -210,28 +210,39 @@ def fuzzy_seeds(
     for f, docs in enumerate(doc_sets):
         if len(docs) > 1:
             emit(f, f, None)
-    todo = [(f, g) for f, g in candidates.tolist()
-            if not (len(doc_sets[f]) == 1 and doc_sets[f] == doc_sets[g])]
+    # Array work over the candidate pairs (millions at 10k documents): pairs of forms
+    # found only in one and the same document are no document pair.
+    only_doc = np.array([next(iter(d)) if len(d) == 1 else -1 for d in doc_sets], dtype=np.int64)
+    pairs = candidates.reshape(-1, 2)
+    same_doc = (only_doc[pairs[:, 0]] >= 0) & (only_doc[pairs[:, 0]] == only_doc[pairs[:, 1]])
+    todo = pairs[~same_doc]
     run = engine or SerialEngine()
     # A sentence with near-copies in more than `cap` documents (one template, another
     # place name in each) is common phrasing: no pairs from it (its exact k-grams label
     # it corpus-wide). A sentence with very many candidates is first probed with a few
     # of them; when the probes already make it common, the rest need no verifying.
-    degree = Counter(f for pair in todo for f in pair)
-    hot = {f for f, n in degree.items() if n > HOT_DEGREE * cap}
-    probes: list[tuple[int, int]] = []
-    probed: Counter[int] = Counter()
-    for f, g in todo:
-        if (f in hot and probed[f] < PROBES * cap) or (g in hot and probed[g] < PROBES * cap):
-            probes.append((f, g))
+    degree = np.bincount(todo.ravel(), minlength=len(doc_sets))
+    hot = degree > HOT_DEGREE * cap
+    touching = np.flatnonzero(hot[todo[:, 0]] | hot[todo[:, 1]])
+    is_hot = hot.tolist()
+    probed = [0] * len(doc_sets)
+    taken: list[int] = []
+    for row, (f, g) in zip(touching.tolist(), todo[touching].tolist(), strict=True):
+        if (is_hot[f] and probed[f] < PROBES * cap) or (is_hot[g] and probed[g] < PROBES * cap):
+            taken.append(row)
             probed[f] += 1
             probed[g] += 1
+    probes = [(f, g) for f, g in todo[taken].tolist()]
     verdicts = run.map(_verify_chunk, (forms, threshold), probes)
     verified = [(f, g, v) for (f, g), v in zip(probes, verdicts, strict=True) if v is not None]
-    common = _common_forms(verified, doc_sets, cap) & hot
-    done = set(probes)
-    rest = [(f, g) for f, g in todo
-            if (f, g) not in done and f not in common and g not in common]
+    common = _common_forms(verified, doc_sets, cap) & set(np.flatnonzero(hot).tolist())
+    left = np.ones(len(todo), dtype=bool)
+    left[taken] = False
+    if common:
+        is_common = np.zeros(len(doc_sets), dtype=bool)
+        is_common[list(common)] = True
+        left &= ~(is_common[todo[:, 0]] | is_common[todo[:, 1]])
+    rest = [(f, g) for f, g in todo[left].tolist()]
     verdicts = run.map(_verify_chunk, (forms, threshold), rest)
     verified += [(f, g, v) for (f, g), v in zip(rest, verdicts, strict=True) if v is not None]
     common |= _common_forms(verified, doc_sets, cap)
