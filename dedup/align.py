@@ -546,10 +546,15 @@ def _between(c: _Cluster, s: _Cluster, others: list[_Cluster]) -> bool:
     ``c`` would count the other cluster's text as if it were an edited stretch.
     """
     ga, gb = _gap(c, s, 0), _gap(c, s, 1)
+    # A cluster in the gap on one side that lies far from both on the other side is a
+    # match of that text elsewhere (a common phrase), not a step on the way from c to s.
+    a_lo, a_hi = min(c.a_lo, s.a_lo) - MAX_GAP, max(c.a_hi, s.a_hi) + MAX_GAP
+    b_lo, b_hi = min(c.b_lo, s.b_lo) - MAX_GAP, max(c.b_hi, s.b_hi) + MAX_GAP
     for o in others:
         if o is c:
             continue
-        if (ga[0] < o.a_hi and o.a_lo < ga[1]) or (gb[0] < o.b_hi and o.b_lo < gb[1]):
+        if (ga[0] < o.a_hi and o.a_lo < ga[1] and b_lo < o.b_hi and o.b_lo < b_hi) or \
+                (gb[0] < o.b_hi and o.b_lo < gb[1] and a_lo < o.a_hi and o.a_lo < a_hi):
             return True
     return False
 
@@ -585,7 +590,7 @@ def _passages(pa: Prepared, pb: Prepared, text_a: str, text_b: str, seeds: list[
             continue
         spans.append((a_start, a_end, b_start, b_end))
         weights.append(min(wa, wb))
-    merged = _merge_overlaps(spans)
+    merged = _merge_abutting(_merge_overlaps(spans), text_a, text_b)
     kept = _one_per_region(merged, spans, weights)
     repeats = [s for s in merged if s not in set(kept)]
     return ([_match(ta, tb, text_a, text_b, s) for s in kept],
@@ -664,6 +669,29 @@ def _merge_overlaps(spans: list[tuple[int, int, int, int]]) -> list[tuple[int, i
         else:
             out.append(s)
     return sorted(out)
+
+
+#: Passages this close, with nothing but spaces and punctuation between them in both
+#: documents, are one passage.
+ABUT_CHARS = 3
+
+
+def _merge_abutting(spans: list[tuple[int, int, int, int]], text_a: str, text_b: str
+                    ) -> list[tuple[int, int, int, int]]:
+    """Join passages that follow each other in the same order in both documents with
+    only spaces or punctuation between them: two chained pieces of one passage, each
+    snapped to a sentence end, meet there (one detection per reused region)."""
+    out: list[tuple[int, int, int, int]] = []
+    for s in sorted(spans):
+        if out:
+            o = out[-1]
+            gap_a, gap_b = text_a[o[1] : s[0]], text_b[o[3] : s[2]]
+            if o[1] <= s[0] and o[3] <= s[2] and len(gap_a) <= ABUT_CHARS \
+                    and len(gap_b) <= ABUT_CHARS and not any(c.isalnum() for c in gap_a + gap_b):
+                out[-1] = (o[0], max(o[1], s[1]), o[2], max(o[3], s[3]))
+                continue
+        out.append(s)
+    return out
 
 
 def _snap(prep: Prepared, lo: int, hi: int) -> tuple[int, int]:
