@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from dedup.align import similarity, verify
+from dedup.align import MAX_GAP, _between, _Cluster, _merge_abutting, similarity, verify
 from dedup.config import Config
 from dedup.model import Match, Pair, ScanResult
 from dedup.normalize import normalize
@@ -350,3 +350,46 @@ def test_threshold_decides_heavily_edited_sentences(analyze: Analyze,
     shares = [analyze(texts, Config(threshold=t)).documents[1].shared for t in (0.3, 0.55, 0.95)]
     assert shares[0] >= shares[1] >= shares[2]
     assert shares[1] > 0.0 and shares[2] == 0.0
+
+
+# --- chaining details -----------------------------------------------------------------------
+
+
+def cluster(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> _Cluster:
+    return _Cluster(a_lo, a_hi, b_lo, b_hi, [(a_lo, a_hi, b_lo, b_hi)])
+
+
+def test_a_far_off_match_in_the_gap_does_not_block_chaining() -> None:
+    c, s = cluster(0, 50, 0, 50), cluster(70, 120, 60, 110)
+    phrase_elsewhere = cluster(55, 60, 5000, 5005)  # in a's gap, far away in b
+    assert not _between(c, s, [c, phrase_elsewhere, s])
+
+
+def test_a_nearby_cluster_in_the_gap_blocks_chaining_around_it() -> None:
+    c, s = cluster(0, 50, 0, 50), cluster(70, 120, 60, 110)
+    on_the_way = cluster(55, 60, 52, 57)
+    swapped_nearby = cluster(55, 60, 115 + MAX_GAP // 2, 120 + MAX_GAP // 2)
+    assert _between(c, s, [c, on_the_way, s])
+    assert _between(c, s, [c, swapped_nearby, s])
+
+
+def test_abutting_passages_are_joined() -> None:
+    a = "甲甲甲甲。乙乙乙乙。丙丙丙丙"
+    b = "丁丁。甲甲甲甲。 乙乙乙乙。"
+    spans = [(0, 5, 3, 8), (5, 10, 9, 14)]  # only "" / " " between them
+    assert _merge_abutting(spans, a, b) == [(0, 10, 3, 14)]
+    # Text between them on one side, or another order: two passages.
+    assert _merge_abutting([(0, 5, 3, 8), (10, 14, 9, 14)], a, b) == [(0, 5, 3, 8),
+                                                                     (10, 14, 9, 14)]
+    assert _merge_abutting([(0, 5, 9, 14), (5, 10, 3, 8)], a, b) == [(0, 5, 9, 14),
+                                                                    (5, 10, 3, 8)]
+
+
+def test_pieces_of_one_passage_meeting_at_a_full_stop_are_one_match(
+        analyze: Analyze, zh: tuple[str, ...]) -> None:
+    a = zh[6] + zh[0] + zh[1] + zh[7]
+    b = zh[2] + zh[0] + zh[1] + zh[3]
+    pair = the_pair(analyze([a, b]))
+    start, _ = span_of(a, zh[0])
+    _, end = span_of(a, zh[1])
+    assert [(m.a_start, m.a_end) for m in pair.matches] == [(start, end)]
