@@ -26,6 +26,9 @@ __all__ = ["common_text", "find_phrases", "label_documents", "pair_figures", "st
 
 _CLOSERS = "”’」』）)】》\"'〕"
 _TERMINATORS = "。！？；!?;.…"
+#: The opening mark of each closing one (a straight quote opens and closes itself).
+_OPENER = {"”": "“", "’": "‘", "」": "「", "』": "『", "）": "（", ")": "(", "】": "【",
+           "》": "《", "\"": "\"", "'": "'", "〕": "〔"}
 
 
 #: A stretch found in at least ``boilerplate_docs`` documents counts as stock phrasing for
@@ -237,7 +240,28 @@ def _display(tok: Tokens, text: str, occ: PhraseOccurrence) -> str:
             out.append("*")
             pos = int(tok.ends[i])
     out.append(text[pos : occ.end])
-    return "".join(out)
+    return _without_stray_closers("".join(out))
+
+
+def _without_stray_closers(phrase: str) -> str:
+    """``phrase`` without closing marks at its end that close nothing inside it: the
+    occurrence reaches past the closing quote (labels cover it), the phrase shown as
+    高效办成一件事 does not.
+
+    >>> _without_stray_closers("高效办成一件事”"), _without_stray_closers("坚定“四个自信”")
+    ('高效办成一件事', '坚定“四个自信”')
+    """
+    while phrase and phrase[-1] in _OPENER:
+        closer, opener = phrase[-1], _OPENER[phrase[-1]]
+        body = phrase[:-1]
+        if opener == closer:
+            balanced = body.count(closer) % 2 == 1
+        else:
+            balanced = body.count(opener) > body.count(closer)
+        if balanced:
+            break
+        phrase = body
+    return phrase
 
 
 def _covered(intervals: Iterable[tuple[int, int]], prefix: npt.NDArray[np.int32]) -> int:
