@@ -34,7 +34,8 @@ from dedup.sketch import (
     shingle_hashes,
 )
 
-__all__ = ["Forms", "KgramIndex", "build_forms", "kgram_index", "lsh_candidates"]
+__all__ = ["Forms", "KgramIndex", "build_forms", "corpus_wide_tokens", "kgram_index",
+           "lsh_candidates"]
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -332,6 +333,9 @@ class Forms:
     common: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32))
     #: ``str.translate`` table deleting the corpus's function tokens (see _COMMON_TOKEN_SHARE).
     function_tokens: dict[int, None] = field(default_factory=dict)
+    #: The sets LSH hashes: ``shingles`` without the shingles that lie in corpus-wide text
+    #: (k-grams found in more than ``max_pair_docs`` documents); None: ``shingles``.
+    lsh_shingles: list[npt.NDArray[np.uint32]] | None = None
 
     def content(self, tokens: str) -> str:
         """``tokens`` without the corpus's function tokens."""
@@ -343,8 +347,13 @@ class Forms:
         return h[~_member(h, self.common)] if len(self.common) else h
 
 
-def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
+def build_forms(prepared: list[Prepared], resolved: Resolved,
+                kg: KgramIndex | None = None) -> Forms:
     """Collapse identical normalised sentences and compute their shingle sets.
+
+    With ``kg``, LSH sees each sentence without its corpus-wide text (see
+    :func:`corpus_wide_tokens`): a stock clause in front of hundreds of otherwise
+    different sentences would make each of them a candidate of every other.
 
     Clauses take no part: short texts make fuzzy matches noisy and multiply the LSH
     candidates, while exact k-gram seeds and gap bridging already cover edits inside
@@ -381,8 +390,60 @@ def build_forms(prepared: list[Prepared], resolved: Resolved) -> Forms:
     keep = ~_member(shingle, uniq[counts > limit])
     bounds = np.searchsorted(form_of, np.arange(len(texts) + 1))
     shingles = [shingle[lo:hi][keep[lo:hi]] for lo, hi in itertools.pairwise(bounds.tolist())]
-    return Forms(texts, occurrences, shingles, n, uniq[counts > limit],
-                 _function_tokens(texts))
+    forms = Forms(texts, occurrences, shingles, n, uniq[counts > limit], _function_tokens(texts))
+    if kg is not None:
+        forms.lsh_shingles = _lsh_shingles(forms, prepared, kg, resolved.config.max_pair_docs)
+    return forms
+
+
+def corpus_wide_tokens(prepared: Prepared, kg: KgramIndex, d: int, cap: int
+                       ) -> npt.NDArray[np.bool_]:
+    """Tokens of document ``d`` inside a k-gram found in more than ``cap`` documents.
+
+    Such text is labelled corpus-wide and never makes document pairs (MAX_PAIR_DOCS).
+    """
+    n = len(prepared.tokens.text)
+    starts = kg.pos[d][kg.df[d] > cap].astype(np.int64)
+    edges = np.zeros(n + 1, dtype=np.int32)
+    np.add.at(edges, starts, 1)
+    np.add.at(edges, np.minimum(starts + kg.k, n), -1)
+    wide: npt.NDArray[np.bool_] = np.cumsum(edges[:n]) > 0
+    return wide
+
+
+def _lsh_shingles(forms: Forms, prepared: list[Prepared], kg: KgramIndex, cap: int
+                  ) -> list[npt.NDArray[np.uint32]]:
+    """Each form's shingles without those touching corpus-wide tokens (as found in the
+    form's first occurrence). Forms without such tokens share their ``shingles`` array."""
+    wide = [corpus_wide_tokens(p, kg, d, cap) for d, p in enumerate(prepared)]
+    masked: list[int] = []
+    skips: list[npt.NDArray[np.bool_]] = []
+    for f, occ in enumerate(forms.occurrences):
+        if len(forms.shingles[f]) < 2:
+            continue
+        d, s = occ[0]
+        lay = prepared[d].sentences
+        part = wide[d][int(lay.tok_start[s]) : int(lay.tok_end[s])]
+        if part.any():
+            masked.append(f)
+            skips.append(np.r_[part, True])  # True: the separator after the form
+    del wide
+    out = list(forms.shingles)
+    if not masked:
+        return out
+    texts = [forms.texts[f] for f in masked]
+    skip = np.concatenate(skips)
+    form_of, shingle = _all_shingles(texts, forms.n, skip=skip)
+    if len(forms.common):
+        keep = ~_member(shingle, forms.common)
+        form_of, shingle = form_of[keep], shingle[keep]
+    pairs = distinct((form_of.astype(np.uint64) << np.uint64(32)) | shingle.astype(np.uint64))
+    form_of = (pairs >> np.uint64(32)).astype(np.int64)
+    shingle = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    bounds = np.searchsorted(form_of, np.arange(len(masked) + 1))
+    for i, (lo, hi) in enumerate(itertools.pairwise(bounds.tolist())):
+        out[masked[i]] = shingle[lo:hi]
+    return out
 
 
 def _member(values: npt.NDArray[Any], sorted_set: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
@@ -404,22 +465,27 @@ def _member(values: npt.NDArray[Any], sorted_set: npt.NDArray[Any]) -> npt.NDArr
 _SEPARATOR = "\x00"
 
 
-def _all_shingles(texts: list[str], n: int) -> tuple[I64, npt.NDArray[np.uint32]]:
+def _all_shingles(texts: list[str], n: int, *, skip: npt.NDArray[np.bool_] | None = None
+                  ) -> tuple[I64, npt.NDArray[np.uint32]]:
     """Every token n-gram of every form as (form index, 32-bit hash), in one pass.
 
     The same hashes :func:`dedup.sketch.shingle_hashes` gives each form alone; a form
-    shorter than ``n`` tokens is one shingle, itself.
+    shorter than ``n`` tokens is one shingle, itself. ``skip``: per character of the
+    joined texts (each followed by the separator), n-grams touching a True one are left
+    out (and short forms are not added whole).
     """
     joined = _SEPARATOR.join(texts)
     starts = np.r_[0, np.cumsum([len(t) + 1 for t in texts])[:-1]]
     h64 = kgram_hashes(joined, n)
     sep = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4") == ord(_SEPARATOR)
+    if skip is not None:
+        sep = sep | skip[: len(sep)]
     crossed = np.r_[0, np.cumsum(sep)]
     ok = (crossed[n : n + len(h64)] - crossed[: len(h64)]) == 0
     pos = np.flatnonzero(ok)
     form_of = np.searchsorted(starts, pos, side="right") - 1
     shingle = (h64[pos] >> np.uint64(32)).astype(np.uint32)
-    short = [i for i, t in enumerate(texts) if 0 < len(t) < n]
+    short = [i for i, t in enumerate(texts) if 0 < len(t) < n] if skip is None else []
     if short:
         extra = [shingle_hashes(texts[i], n) for i in short]
         form_of = np.concatenate([form_of, np.repeat(short, [len(e) for e in extra])])
@@ -458,10 +524,11 @@ def lsh_candidates(forms: Forms, resolved: Resolved) -> npt.NDArray[np.int64]:
     two different documents are kept too (the caller filters); each pair appears once.
     """
     cfg = resolved.config
-    eligible = np.array([i for i, s in enumerate(forms.shingles) if len(s) >= 2], dtype=np.int64)
+    hashed = forms.shingles if forms.lsh_shingles is None else forms.lsh_shingles
+    eligible = np.array([i for i, s in enumerate(hashed) if len(s) >= 2], dtype=np.int64)
     if len(eligible) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    sets = [forms.shingles[i] for i in eligible.tolist()]
+    sets = [hashed[i] for i in eligible.tolist()]
     offsets = np.r_[0, np.cumsum([len(s) for s in sets])].astype(np.int64)
     sigs = MinHasher(num_perm=cfg.num_perm, seed=cfg.seed).signatures(np.concatenate(sets), offsets)
     bands, rows = lsh_params(cfg.lsh_threshold, cfg.num_perm)

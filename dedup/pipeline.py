@@ -114,7 +114,7 @@ def _analyze(
     resolved = config.resolve(n_documents=len(docs), lang=detect_lang(prepared))
     lap("segment")
     kg = kgram_index(prepared, resolved)
-    forms = build_forms(prepared, resolved)
+    forms = build_forms(prepared, resolved, kg)
     candidates = lsh_candidates(forms, resolved)
     runs = kg.table
     focused = None if focus is None else set(focus)

@@ -21,6 +21,7 @@ from dedup.candidates import (
     _order_by,
     _stable_order,
     build_forms,
+    corpus_wide_tokens,
     kgram_index,
     lsh_candidates,
     lsh_params,
@@ -260,6 +261,28 @@ def test_lsh_proposes_near_duplicates_and_not_unrelated(docs: Docs, zh: tuple[st
     for i in unrelated:
         for j in unrelated:
             assert (i, j) not in pairs
+
+
+def test_corpus_wide_text_does_not_make_lsh_candidates(docs: Docs, zh: tuple[str, ...]) -> None:
+    """A stock clause in front of otherwise different sentences, in more documents than
+    max_pair_docs: without it the sentences share nothing, so LSH must not pair them."""
+    clause = "坚持以习近平新时代中国特色社会主义思想为指导全面贯彻党的二十大精神，"
+    tails = [s[: len(s) // 2] + "。" for s in zh[:8]]
+    texts = [clause + tail for tail in tails]
+    config = Config(max_pair_docs=3, boilerplate_docs=3)
+    prepared, resolved = setup(docs(*texts), config)
+    kg = kgram_index(prepared, resolved)
+    wide = corpus_wide_tokens(prepared[0], kg, 0, config.max_pair_docs)
+    n_clause = len(normalize(clause).text)
+    assert wide[: n_clause - 1].all() and not wide[n_clause + 1 :].any()
+    plain = lsh_candidates(build_forms(prepared, resolved), resolved)
+    masked = lsh_candidates(build_forms(prepared, resolved, kg), resolved)
+    assert len(plain) > 0  # the clause alone makes them look alike
+    assert len(masked) == 0
+    # The full shingle sets (for verification) are unchanged.
+    forms = build_forms(prepared, resolved, kg)
+    assert forms.lsh_shingles is not None
+    assert all(len(m) < len(s) for m, s in zip(forms.lsh_shingles, forms.shingles, strict=True))
 
 
 def test_lsh_is_deterministic_and_seeded(docs: Docs, zh: tuple[str, ...]) -> None:
