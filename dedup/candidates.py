@@ -404,9 +404,10 @@ def corpus_wide_tokens(prepared: Prepared, kg: KgramIndex, d: int, cap: int
     """
     n = len(prepared.tokens.text)
     starts = kg.pos[d][kg.df[d] > cap].astype(np.int64)
-    edges = np.zeros(n + 1, dtype=np.int32)
-    np.add.at(edges, starts, 1)
-    np.add.at(edges, np.minimum(starts + kg.k, n), -1)
+    if len(starts) == 0:
+        return np.zeros(n, dtype=bool)
+    edges = np.bincount(starts, minlength=n + 1) - np.bincount(
+        np.minimum(starts + kg.k, n), minlength=n + 1)
     wide: npt.NDArray[np.bool_] = np.cumsum(edges[:n]) > 0
     return wide
 
@@ -418,15 +419,16 @@ def _lsh_shingles(forms: Forms, prepared: list[Prepared], kg: KgramIndex, cap: i
     wide = [corpus_wide_tokens(p, kg, d, cap) for d, p in enumerate(prepared)]
     masked: list[int] = []
     skips: list[npt.NDArray[np.bool_]] = []
+    separator = np.ones(1, dtype=bool)
     for f, occ in enumerate(forms.occurrences):
         if len(forms.shingles[f]) < 2:
             continue
         d, s = occ[0]
         lay = prepared[d].sentences
-        part = wide[d][int(lay.tok_start[s]) : int(lay.tok_end[s])]
+        part = wide[d][lay.tok_start[s] : lay.tok_end[s]]
         if part.any():
             masked.append(f)
-            skips.append(np.r_[part, True])  # True: the separator after the form
+            skips += (part, separator)
     del wide
     out = list(forms.shingles)
     if not masked:
