@@ -95,6 +95,7 @@ def test_new_with_db(db: Path, seeds_dir: Path) -> None:
     assert data["report"]["id"] == SEEDS[4]
     assert data["sources"][0]["id"] == SEEDS[3], "the report 004 reuses a passage of 003"
     assert SEEDS[4] not in [s["id"] for s in data["sources"]], "not its own source"
+    assert all(s["indexed"] is True for s in data["sources"]), "every source is from the index"
     code, stdout, _ = invoke("new", str(seeds_dir / f"{SEEDS[4]}.txt"), "--db", str(db),
                              "--width", "100")
     assert code == 0 and "Sources" in stdout

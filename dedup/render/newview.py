@@ -267,7 +267,8 @@ def new_data(result: ScanResult, index: int) -> dict[str, Any]:
 
     ``report``: its ``dedup.scan/1`` document entry (spans with sources, shares);
     ``sources``: every document covering part of it, most first, with ``marker`` as in
-    the terminal view; ``changes``: ``[start, end]`` ranges it changed inside reused text;
+    the terminal view (``indexed: true`` when it came from a corpus index); ``changes``:
+    ``[start, end]`` ranges it changed inside reused text;
     ``pairs``: the ``dedup.scan/1`` pair entries that involve it.
     """
     scan = to_json(result)
@@ -281,7 +282,8 @@ def new_data(result: ScanResult, index: int) -> dict[str, Any]:
         "sources": [
             {"marker": s.marker, "id": result.doc_id(s.doc),
              "path": result.documents[s.doc].document.path, "covers": s.covers,
-             "reused": s.reused, "passages": s.passages, "similarity": s.similarity}
+             "reused": s.reused, "passages": s.passages, "similarity": s.similarity,
+             **({"indexed": True} if result.documents[s.doc].document.indexed else {})}
             for s in source_shares(result, index)
         ],
         "changes": [list(r) for r in changed_ranges(result, index)],
