@@ -116,6 +116,7 @@ def _analyze(
     kg = kgram_index(prepared, resolved)
     forms = build_forms(prepared, resolved, kg)
     candidates = lsh_candidates(forms, resolved)
+    forms.lsh_shingles = None  # only LSH needs them; not shipped to workers
     runs = kg.table
     focused = None if focus is None else set(focus)
     if focused is not None:
