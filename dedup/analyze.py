@@ -435,7 +435,9 @@ def _pieces(n: int, intervals: list[Interval]) -> list[tuple[int, int, frozenset
             events[lo].append((1, srcs, count))
             events[hi].append((-1, srcs, count))
     points = sorted(set(events) | {0, n})
-    active: dict[int, int] = {}
+    # Source sets (not single sources) are counted: one update per interval end, and the
+    # union is formed only where the covering intervals change.
+    active: dict[frozenset[int], int] = {}
     counts: dict[int, int] = {}
     out: list[tuple[int, int, frozenset[int], int]] = []
     current: frozenset[int] = frozenset()
@@ -443,19 +445,18 @@ def _pieces(n: int, intervals: list[Interval]) -> list[tuple[int, int, frozenset
         changed = False
         for delta, srcs, count in events.get(p, ()):
             changed = True
-            for src in srcs:
-                left = active.get(src, 0) + delta
-                if left:
-                    active[src] = left
-                else:
-                    del active[src]
+            left = active.get(srcs, 0) + delta
+            if left:
+                active[srcs] = left
+            else:
+                del active[srcs]
             left = counts.get(count, 0) + delta
             if left:
                 counts[count] = left
             else:
                 del counts[count]
         if changed:
-            current = frozenset(active)
+            current = frozenset().union(*active) if len(active) != 1 else next(iter(active))
         nxt = points[i + 1]
         if nxt > p:
             found = max(len(current), max(counts, default=0))
