@@ -438,8 +438,9 @@ def scan(
                 result = scan_with_index(paths, db, config, progress=progress)
         written: list[tuple[str, Path]] = []
         try:
-            json_path = write_report_folder(result, out, html=not no_html, force=force,
-                                            max_pair_pages=max_pair_pages)
+            json_path = write_report_folder(
+                result, out, html=not no_html, force=force, max_pair_pages=max_pair_pages,
+                jobs=config.effective_jobs if config.engine == "local" else 1)
         except OSError as exc:
             raise OutputError(f"cannot write the report to {out}: {exc.strerror or exc}"
                               ) from exc

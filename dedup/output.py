@@ -89,6 +89,7 @@ def write_report_folder(
     html: bool = True,
     force: bool = False,
     max_pair_pages: int | None = None,
+    jobs: int = 1,
 ) -> Path:
     """Write ``scan.json`` (and the HTML pages) to ``out``; returns the JSON's path.
 
@@ -110,13 +111,13 @@ def write_report_folder(
                 if attempt + 1 == _ATTEMPTS:
                     raise
                 continue
-            _write(staging, out, result, html=html, max_pair_pages=max_pair_pages)
+            _write(staging, out, result, html=html, max_pair_pages=max_pair_pages, jobs=jobs)
             break
     return out / "scan.json"
 
 
 def _write(staging: Path, out: Path, result: ScanResult, *, html: bool,
-           max_pair_pages: int | None) -> None:
+           max_pair_pages: int | None, jobs: int = 1) -> None:
     try:
         _claim(staging)
         data = to_json(result)
@@ -124,7 +125,7 @@ def _write(staging: Path, out: Path, result: ScanResult, *, html: bool,
         if html:
             from dedup.render.html import write_site
 
-            write_site(result, data, staging, max_pair_pages=max_pair_pages)
+            write_site(result, data, staging, max_pair_pages=max_pair_pages, jobs=jobs)
         # Marker first: at no instant is the folder without both (a kill leaves it owned).
         (staging / MARKER).write_text("written by dedup; a new scan may replace this folder\n",
                                       encoding="utf-8")

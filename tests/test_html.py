@@ -22,6 +22,7 @@ import lxml.html  # type: ignore[import-untyped]  # lxml ships no type stubs
 import pytest
 
 from dedup.config import Config
+from dedup.engine import MIN_PARALLEL_ITEMS
 from dedup.export import to_json
 from dedup.model import Document, DocumentReport, Edit, Match, Pair, ScanResult, Span
 from dedup.output import write_report_folder
@@ -482,3 +483,25 @@ def test_layout_keeps_paragraphs_and_line_breaks() -> None:
     assert [len(p.lines) for p in paras] == [1, 2, 1]
     one_per_line = "第一段。" * 40 + "\n" + "第二段。" * 40 + "\n\n" + "第三段。" * 40
     assert len(layout(one_per_line, [])) == 3
+
+
+def test_pages_written_by_workers_are_the_same(tmp_path: Path, zh: tuple[str, ...]) -> None:
+    """``jobs`` > 1 renders the pages in worker processes: the same files, byte for byte
+    (enough pages that the work really goes to the workers)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(70):
+        shared = zh[i % 4] + zh[(i + 1) % 4]
+        (corpus / f"r{i:02d}.txt").write_text(f"第{i}号报告。{shared}{zh[4 + i % 4]}",
+                                              encoding="utf-8")
+    result = run([str(corpus)], Config(jobs=1))
+    data = to_json(result)
+    trees = []
+    for jobs in (1, 2):
+        folder = tmp_path / f"site{jobs}"
+        folder.mkdir()
+        site_html.write_site(result, data, folder, jobs=jobs)
+        trees.append({p.relative_to(folder).as_posix(): p.read_bytes()
+                      for p in sorted(folder.rglob("*")) if p.is_file()})
+    assert len(trees[0]) > MIN_PARALLEL_ITEMS
+    assert trees[0] == trees[1]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -30,6 +31,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from dedup import __version__
+from dedup.engine import ProcessEngine, SerialEngine
 from dedup.model import Pair, ScanResult
 from dedup.render import pages
 from dedup.render.pairpage import pair_view
@@ -204,12 +206,14 @@ def write_site(
     folder: Path,
     *,
     max_pair_pages: int | None = None,
+    jobs: int = 1,
 ) -> None:
     """Write the whole site into ``folder`` (which exists and is empty).
 
     ``data`` is ``to_json(result)``; only its summary is read. ``max_pair_pages`` caps
     the number of pair pages (default :data:`~dedup.render.site.DEFAULT_MAX_PAIR_PAGES`),
-    the most similar pairs first.
+    the most similar pairs first. ``jobs`` > 1 renders the report and pair pages in that
+    many forked worker processes (the pages are independent; the files are the same).
     """
     site = SiteMap.build(result, max_pair_pages=max_pair_pages)
     corpus = pages.Corpus(result, site)
@@ -221,14 +225,25 @@ def write_site(
     data_href = "scan.json" if (folder / "scan.json").exists() else None
     _write(folder / "index.html", _render("index.html", {**common, **_index_context(
         corpus, data, data_href)}))
-    for doc, page in enumerate(site.reports):
-        if page is not None:
-            context = {**common, **_report_context(corpus, doc)}
-            _write(folder / page, _render("report.html", context))
     by_pair = {(p.a, p.b): p for p in result.pairs}
-    for key, page in site.pairs.items():
-        context = {**common, **_pair_context(corpus, by_pair[key])}
-        _write(folder / page, _render("pair.html", context))
+    tasks: list[tuple[str, Any]] = [(page, doc) for doc, page in enumerate(site.reports)
+                                    if page is not None]
+    tasks += [(page, by_pair[key]) for key, page in site.pairs.items()]
+    engine = ProcessEngine(jobs) if jobs > 1 else SerialEngine()
+    engine.map(_write_pages, (common, corpus, folder), tasks)
+
+
+def _write_pages(context: tuple[dict[str, Any], pages.Corpus, Path],
+                 chunk: Sequence[tuple[str, Any]]) -> list[None]:
+    """Render and write report pages (task: a document index) and pair pages (a Pair)."""
+    common, corpus, folder = context
+    for page, what in chunk:
+        if isinstance(what, Pair):
+            _write(folder / page, _render("pair.html", {**common, **_pair_context(corpus, what)}))
+        else:
+            _write(folder / page, _render("report.html",
+                                          {**common, **_report_context(corpus, what)}))
+    return [None] * len(chunk)
 
 
 def _write(path: Path, text: str) -> None:
