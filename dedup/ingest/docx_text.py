@@ -22,6 +22,8 @@ import docx
 from dedup.ingest.failure import Unreadable, human_size
 
 CORRUPT = "not a valid .docx (zip is truncated or corrupt)"
+MISMATCH = ("not a valid .docx (a member's data does not match its declared size or "
+            "checksum: corrupt, or a zip bomb lying about its size)")
 #: Real .docx XML compresses 5-20:1 (100:1 for pages of empty table cells); deflate's
 #: ceiling is ~1032:1, reached only by runs of one byte, i.e. by a bomb. Members under
 #: RATIO_FLOOR are not judged by ratio (tiny files compress oddly).
@@ -71,6 +73,8 @@ def check_archive(archive: zipfile.ZipFile, *, max_decompressed: int) -> None:
                         raise Unreadable(f".docx expands beyond {limit}; {hint}")
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                 RuntimeError) as exc:  # RuntimeError: encrypted member
+            if "CRC" in str(exc):  # reading stops at the declared size, then the check fails
+                raise Unreadable(MISMATCH) from exc
             raise Unreadable(CORRUPT) from exc
 
 
