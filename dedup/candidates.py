@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup.cache import cached, library_version
 from dedup.config import Resolved
 from dedup.prepare import Prepared
 from dedup.sketch import (
@@ -512,11 +513,20 @@ def _function_tokens(texts: list[str]) -> dict[int, None]:
 
 @lru_cache(maxsize=16)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) that datasketch's MinHashLSH picks for this threshold."""
-    from datasketch import MinHashLSH  # see sketch._permutations
+    """(bands, rows) that datasketch's MinHashLSH picks for this threshold (cached on
+    disk like the permutations, see :mod:`dedup.cache`)."""
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return int(lsh.b), int(lsh.r)
+    def compute() -> list[int]:
+        from datasketch import MinHashLSH
+
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        return [int(lsh.b), int(lsh.r)]
+
+    key = f"datasketch-{library_version('datasketch')}-lsh-{threshold!r}-{num_perm}"
+    bands, rows = cached(key, compute)
+    if bands * rows > num_perm or min(bands, rows) < 1:  # a damaged entry
+        bands, rows = compute()
+    return int(bands), int(rows)
 
 
 def lsh_candidates(forms: Forms, resolved: Resolved) -> npt.NDArray[np.int64]:

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dedup.cache import cached, library_version
+
 __all__ = [
     "MinHasher", "code_points", "distinct", "distinct_counts", "fmix64", "kgram_hashes",
     "shingle_hashes",
@@ -122,12 +124,23 @@ def shingle_hashes(tokens: str, n: int) -> U32:
 
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
-    # Imported here: datasketch pulls in scipy (half a second) and most commands that
-    # import this module never hash a sentence.
-    from datasketch import MinHash
+    """datasketch's affine32 permutation parameters, from the on-disk cache when there
+    (importing datasketch pulls in scipy, about a second; see :mod:`dedup.cache`)."""
 
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    def compute() -> dict[str, list[int]]:
+        from datasketch import MinHash
+
+        a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        return {"a": [int(x) for x in a], "b": [int(x) for x in b]}
+
+    key = f"datasketch-{library_version('datasketch')}-affine32-{num_perm}-{seed}"
+    value = cached(key, compute)
+    a = np.asarray(value["a"], dtype=np.uint32)
+    b = np.asarray(value["b"], dtype=np.uint32)
+    if len(a) != num_perm or len(b) != num_perm:  # a damaged entry: never trusted
+        value = compute()
+        a, b = np.asarray(value["a"], dtype=np.uint32), np.asarray(value["b"], dtype=np.uint32)
+    return a, b
 
 
 class MinHasher:

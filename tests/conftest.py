@@ -7,10 +7,15 @@ or written to a temporary folder when a test needs paths (CLI, ``run``).
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+
+# The suite never writes into the user's cache (~/.cache/dedup); CLI subprocesses inherit it.
+os.environ.setdefault("DEDUP_CACHE_DIR", tempfile.mkdtemp(prefix="dedup-test-cache-"))
 
 from dedup.config import Config
 from dedup.model import Document, ScanResult

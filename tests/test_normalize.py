@@ -7,6 +7,7 @@ obvious reference on a small alphabet where every rule applies.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import numpy as np
@@ -274,3 +275,15 @@ def test_normalize_agrees_with_the_reference(x: str, y: str) -> None:
     for kx, ox in words_x:
         for ky, oy in words_y:
             assert (kx == ky) == (ox == oy), (kx, ky)
+
+
+def test_unspaced_ranges_do_not_overlap() -> None:
+    """_in_unspaced binary-searches them."""
+    from dedup.normalize import _UNSPACED_RANGES, _in_unspaced
+
+    ranges = sorted(_UNSPACED_RANGES)
+    assert all(lo <= hi for lo, hi in ranges)
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(ranges))
+    for lo, hi in ranges:
+        assert _in_unspaced(lo) and _in_unspaced(hi)
+        assert not _in_unspaced(lo - 1) or any(x <= lo - 1 <= y for x, y in ranges)
