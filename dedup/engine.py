@@ -16,6 +16,7 @@ Results come back in chunk order, so every engine produces the same output.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import math
 import multiprocessing
@@ -102,11 +103,15 @@ class ProcessEngine:
         methods = multiprocessing.get_all_start_methods()
         if "fork" in methods:
             _set_context(context)
+            # Objects that exist now are left alone by the workers' garbage collector:
+            # its traversal would otherwise write to (and so copy) every page it visits.
+            gc.freeze()
             try:
                 with ProcessPoolExecutor(self.workers,
                                          mp_context=multiprocessing.get_context("fork")) as pool:
                     parts = list(pool.map(_with_inherited, [fn] * len(chunks), chunks))
             finally:
+                gc.unfreeze()
                 _set_context(None)
         else:  # pragma: no cover - platforms without fork
             with ProcessPoolExecutor(self.workers, initializer=_set_context,
