@@ -6,8 +6,10 @@ or written to a temporary folder when a test needs paths (CLI, ``run``).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +17,9 @@ from pathlib import Path
 import pytest
 
 # The suite never writes into the user's cache (~/.cache/dedup); CLI subprocesses inherit it.
-os.environ.setdefault("DEDUP_CACHE_DIR", tempfile.mkdtemp(prefix="dedup-test-cache-"))
+if "DEDUP_CACHE_DIR" not in os.environ:
+    os.environ["DEDUP_CACHE_DIR"] = tempfile.mkdtemp(prefix="dedup-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["DEDUP_CACHE_DIR"], ignore_errors=True)
 
 from dedup.config import Config
 from dedup.model import Document, ScanResult
