@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ from dedup.engine import Engine, SerialEngine
 from dedup.model import Edit, Match
 from dedup.normalize import FIGURE, Tokens, token_weight
 from dedup.prepare import Layer, Prepared
+from dedup.sketch import member
 
 __all__ = ["PairPassages", "align_pairs", "fuzzy_seeds", "similarity"]
 
@@ -84,7 +86,7 @@ def _dice(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> float:
     return 2.0 * common / (len(x) + len(y))
 
 
-def _core(a: str, b: str) -> tuple[tuple[int, int, int, int], int]:
+def _core(a: str, b: str, words: bool) -> tuple[tuple[int, int, int, int], int]:
     """The best-scoring local region of the alignment of ``a`` and ``b``, and the weight
     of the tokens the whole alignment matches.
 
@@ -96,7 +98,6 @@ def _core(a: str, b: str) -> tuple[tuple[int, int, int, int], int]:
     best_score = -1.0
     score = 0.0
     matched = 0
-    words = token_weight(a) > len(a)
     start: tuple[int, int] | None = None
     for op in Indel.opcodes(a, b):
         i1, i2, j1, j2 = op.src_start, op.src_end, op.dest_start, op.dest_end
@@ -145,9 +146,10 @@ def verify(a: str, b: str, shingles_a: npt.NDArray[np.uint32], shingles_b: npt.N
     # Both alignment tests need a common subsequence this long (a cheap bound, so most
     # chance LSH candidates skip the alignment): MIN_SEED_MATCH of matched weight (a
     # word weighs 2), and threshold x CORE_COVERAGE of the shorter segment.
-    floor = max(MIN_SEED_MATCH - (token_weight(a) - len(a)), threshold * CORE_COVERAGE * shorter)
+    word_extra = token_weight(a) - len(a)
+    floor = max(MIN_SEED_MATCH - word_extra, threshold * CORE_COVERAGE * shorter)
     if LCSseq.similarity(a, b) >= floor - 1e-9:
-        core, matched = _core(a, b)
+        core, matched = _core(a, b, word_extra > 0)
         if matched >= MIN_SEED_MATCH:
             if similarity(a, b) >= threshold:
                 return core
@@ -306,41 +308,45 @@ class _AlignContext:
 
 @dataclass(frozen=True, slots=True)
 class Content:
-    """Prefix sums over a document's tokens that are not stock phrasing.
+    """Prefix sums of the weight of a document's tokens that are not stock phrasing (a
+    word counts 2): ``weight(lo, hi)`` of tokens ``[lo, hi)`` in constant time."""
 
-    ``weight(lo, hi)`` is the weight of tokens ``[lo, hi)`` outside stock phrases (a word
-    counts 2), in constant time.
-    """
-
-    tokens: npt.NDArray[np.int64]
-    words: npt.NDArray[np.int64]
+    prefix: npt.NDArray[np.int64]
 
     @classmethod
     def of(cls, tok: Tokens, stock: npt.NDArray[np.bool_]) -> Content:
         free = ~stock
-        tokens = np.zeros(len(free) + 1, dtype=np.int64)
-        np.cumsum(free, out=tokens[1:])
-        words = np.zeros(len(free) + 1, dtype=np.int64)
-        np.cumsum(free & tok.is_word, out=words[1:])
-        return cls(tokens, words)
+        prefix = np.zeros(len(free) + 1, dtype=np.int64)
+        np.cumsum(free.astype(np.int64) + (free & tok.is_word), out=prefix[1:])
+        return cls(prefix)
 
     def weight(self, lo: int, hi: int) -> int:
-        return int(self.tokens[hi] - self.tokens[lo] + self.words[hi] - self.words[lo])
+        return int(self.prefix[hi] - self.prefix[lo])
 
     def covered(self, ranges: Iterable[tuple[int, int]]) -> int:
         """Weight of the union of token ranges, stock excluded."""
-        total = 0
-        cur_lo = cur_hi = -1
-        for lo, hi in sorted(ranges):
-            if lo > cur_hi:
-                if cur_hi > cur_lo:
-                    total += self.weight(cur_lo, cur_hi)
-                cur_lo, cur_hi = lo, hi
-            elif hi > cur_hi:
-                cur_hi = hi
-        if cur_hi > cur_lo:
-            total += self.weight(cur_lo, cur_hi)
-        return total
+        return union_weight(ranges, self.prefix)
+
+
+def union_weight(ranges: Iterable[tuple[int, int]], prefix: npt.NDArray[np.integer[Any]]
+                 ) -> int:
+    """The weight of the union of ``[lo, hi)`` ranges, given prefix sums of weights.
+
+    >>> union_weight([(0, 2), (1, 3), (5, 6)], np.arange(8))
+    4
+    """
+    total = 0
+    cur_lo = cur_hi = -1
+    for lo, hi in sorted(ranges):
+        if lo > cur_hi:
+            if cur_hi > cur_lo:
+                total += int(prefix[cur_hi] - prefix[cur_lo])
+            cur_lo, cur_hi = lo, hi
+        elif hi > cur_hi:
+            cur_hi = hi
+    if cur_hi > cur_lo:
+        total += int(prefix[cur_hi] - prefix[cur_lo])
+    return total
 
 
 def _align_chunk(ctx: _AlignContext, keys: Sequence[tuple[int, int]]) -> list[PairPassages]:
@@ -352,7 +358,7 @@ def _align_chunk(ctx: _AlignContext, keys: Sequence[tuple[int, int]]) -> list[Pa
             # Runs made only of stock phrasing cannot make a passage and are bridged by
             # gap similarity when they sit inside one: dropping them keeps the work per
             # pair proportional to what the two documents share beyond boilerplate.
-            free = ctx.content[a].tokens
+            free = ctx.content[a].prefix
             runs = runs[free[runs[:, 0] + runs[:, 2]] > free[runs[:, 0]]]
             seeds.extend((int(pa), int(pa + n), int(pb), int(pb + n))
                          for pa, pb, n in runs.tolist())
@@ -385,7 +391,7 @@ def align_pairs(
     if keys and len(table):
         width = max(int(table.b.max()), max(b for _, b in keys)) + 1
         wanted = np.array([a * width + b for a, b in keys], dtype=np.int64)
-        table = table.select(np.isin(table.a * width + table.b, wanted))
+        table = table.select(member(table.a * width + table.b, wanted))
     exact = table.by_pair()
     content = [Content.of(p.tokens, st) for p, st in zip(prepared, stock, strict=True)]
     ctx = _AlignContext(prepared, texts, exact, fuzzy, content, forms, resolved)

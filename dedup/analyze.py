@@ -9,12 +9,12 @@ included, number at least ``boilerplate_docs``, ``boilerplate``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup.align import PairPassages
+from dedup.align import PairPassages, union_weight
 from dedup.candidates import KgramIndex
 from dedup.config import Resolved
 from dedup.engine import Engine, SerialEngine
@@ -264,30 +264,14 @@ def _without_stray_closers(phrase: str) -> str:
     return phrase
 
 
-def _covered(intervals: Iterable[tuple[int, int]], prefix: npt.NDArray[np.int32]) -> int:
-    """Non-whitespace characters covered by the union of ``intervals``."""
-    total = 0
-    cur_lo, cur_hi = -1, -1
-    for lo, hi in sorted(intervals):
-        if lo > cur_hi:
-            if cur_hi > cur_lo:
-                total += int(prefix[cur_hi] - prefix[cur_lo])
-            cur_lo, cur_hi = lo, hi
-        else:
-            cur_hi = max(cur_hi, hi)
-    if cur_hi > cur_lo:
-        total += int(prefix[cur_hi] - prefix[cur_lo])
-    return total
-
-
 def pair_figures(passages: list[PairPassages], prepared: list[Prepared]) -> list[Pair]:
     """Coverage and similarity of every pair with passages."""
     out: list[Pair] = []
     for pp in passages:
         pa, pb = prepared[pp.a], prepared[pp.b]
         tot_a, tot_b = int(pa.nonspace[-1]), int(pb.nonspace[-1])
-        cov_a = _covered(((m.a_start, m.a_end) for m in pp.matches), pa.nonspace)
-        cov_b = _covered(((m.b_start, m.b_end) for m in pp.matches), pb.nonspace)
+        cov_a = union_weight(((m.a_start, m.a_end) for m in pp.matches), pa.nonspace)
+        cov_b = union_weight(((m.b_start, m.b_end) for m in pp.matches), pb.nonspace)
         a_in_b = cov_a / tot_a if tot_a else 0.0
         b_in_a = cov_b / tot_b if tot_b else 0.0
         sim = (cov_a + cov_b) / (tot_a + tot_b) if tot_a + tot_b else 0.0

@@ -12,14 +12,16 @@ cannot be written is not used (nothing fails because of it).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
+
+from dedup.export import atomic_write_text
 
 __all__ = ["cache_dir", "cached", "library_version"]
 
@@ -46,28 +48,21 @@ def library_version(name: str) -> str:
         return "unknown"
 
 
-def cached(key: str, compute: Callable[[], T]) -> T:
+def cached(key: str, compute: Callable[[], T],
+           valid: Callable[[T], bool] = lambda _: True) -> T:
     """The value stored under ``key``, or ``compute()`` (then stored). Values must be
-    JSON data that survive a round trip unchanged (dicts of lists of ints, say)."""
+    JSON data that survive a round trip unchanged (dicts of lists of ints, say); a stored
+    value that is not ``valid`` is treated as damaged and computed again."""
     if not _SAFE_KEY.fullmatch(key):
         raise ValueError(f"cache keys are file names: {key!r}")
     path = cache_dir() / f"{key}.json"
     try:
         value: T = json.loads(path.read_text(encoding="utf-8"))["value"]
-        return value
+        if valid(value):
+            return value
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not there yet, or damaged: computed again below
     value = compute()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"key": key, "value": value}, f)
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # a read-only home: just not cached
+    with contextlib.suppress(OSError):  # a read-only home: just not cached
+        atomic_write_text(path, json.dumps({"key": key, "value": value}))
     return value

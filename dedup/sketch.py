@@ -29,7 +29,7 @@ from dedup.cache import cached, library_version
 
 __all__ = [
     "MinHasher", "code_points", "distinct", "distinct_counts", "fmix64", "kgram_hashes",
-    "shingle_hashes",
+    "member", "shingle_hashes",
 ]
 
 U32 = npt.NDArray[np.uint32]
@@ -111,6 +111,21 @@ def distinct_counts(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDA
     return ordered[first], np.diff(np.r_[first, len(ordered)]).astype(np.int64)
 
 
+def member(values: npt.NDArray[Any], sorted_set: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """``np.isin(values, sorted_set)`` for a sorted set: one binary search per value.
+    (``np.isin`` sorts values and set together: ten times slower on 30 million shingles.)
+
+    >>> member(np.array([5, 1, 7, 9]), np.array([1, 7])).tolist()
+    [False, True, True, False]
+    """
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values)
+    at[at == len(sorted_set)] = 0
+    found: npt.NDArray[np.bool_] = sorted_set[at] == values
+    return found
+
+
 def shingle_hashes(tokens: str, n: int) -> U32:
     """32-bit hashes of the distinct token n-grams of ``tokens`` (the shingle set).
 
@@ -134,13 +149,9 @@ def _permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
         return {"a": [int(x) for x in a], "b": [int(x) for x in b]}
 
     key = f"datasketch-{library_version('datasketch')}-affine32-{num_perm}-{seed}"
-    value = cached(key, compute)
-    a = np.asarray(value["a"], dtype=np.uint32)
-    b = np.asarray(value["b"], dtype=np.uint32)
-    if len(a) != num_perm or len(b) != num_perm:  # a damaged entry: never trusted
-        value = compute()
-        a, b = np.asarray(value["a"], dtype=np.uint32), np.asarray(value["b"], dtype=np.uint32)
-    return a, b
+    value = cached(key, compute,
+                   valid=lambda v: len(v["a"]) == num_perm and len(v["b"]) == num_perm)
+    return np.asarray(value["a"], dtype=np.uint32), np.asarray(value["b"], dtype=np.uint32)
 
 
 class MinHasher:
